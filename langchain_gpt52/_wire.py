@@ -1,0 +1,410 @@
+"""Pure wire-format functions: LangChain messages + params -> request body; response -> message.
+
+Sync and async code paths share every function here; only the transport does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    FunctionMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.messages.utils import convert_to_openai_messages
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from langchain_gpt52.errors import APIResponseValidationError
+
+__all__ = [
+    "build_body",
+    "chunk_to_generation",
+    "format_messages",
+    "parse_completion",
+    "usage_to_metadata",
+]
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+_USER_PARTS = frozenset({"text", "image_url", "file", "input_audio", "video_url", "audio_url"})
+_TEXT_ONLY_PARTS = frozenset({"text", "refusal"})
+_KNOWN_MESSAGE_TYPES = (HumanMessage, AIMessage, SystemMessage, ToolMessage, ChatMessage)
+
+
+def _bad(index: int, problem: str) -> ValueError:
+    return ValueError(f"messages[{index}]: {problem}")
+
+
+def format_messages(
+    messages: Sequence[BaseMessage],
+    *,
+    system_role: str = "system",
+    allow_developer: bool = True,
+    provider: str = "this provider",
+) -> list[dict[str, Any]]:
+    """LangChain messages -> Chat Completions ``messages``, checked for what the API accepts.
+
+    Standard content blocks (image/file by URL or base64), OpenAI parts and Anthropic-style
+    blocks are converted by ``langchain_core``'s ``convert_to_openai_messages``; anything it
+    cannot map (an unknown role, content part or message type) raises ``ValueError`` naming the
+    message, instead of being sent or dropped.
+    """
+    if not messages:
+        raise ValueError("messages must not be empty: pass at least one message")
+    for i, msg in enumerate(messages):
+        if isinstance(msg, FunctionMessage) or not isinstance(msg, _KNOWN_MESSAGE_TYPES):
+            raise _bad(
+                i,
+                f"unsupported message type {type(msg).__name__}; use SystemMessage, "
+                "HumanMessage, AIMessage or ToolMessage",
+            )
+    wire: list[dict[str, Any]] = convert_to_openai_messages(list(messages))
+    for i, (msg, out) in enumerate(zip(messages, wire, strict=True)):
+        role = out.get("role")
+        if role == "system":
+            if msg.additional_kwargs.get("__openai_role__") == "developer":
+                role = "developer"
+            elif system_role != "system":
+                role = system_role
+            out["role"] = role
+        if role not in _ROLES:
+            raise _bad(i, f"unsupported role {role!r}; expected one of {sorted(_ROLES)}")
+        if role == "developer" and not allow_developer:
+            raise _bad(
+                i,
+                f"{provider} does not accept the 'developer' role; send a SystemMessage instead",
+            )
+        content = out.get("content")
+        if isinstance(content, list):
+            allowed = _USER_PARTS if role == "user" else _TEXT_ONLY_PARTS
+            for part in content:
+                kind = part.get("type") if isinstance(part, Mapping) else None
+                if kind not in allowed:
+                    raise _bad(
+                        i,
+                        f"content part of type {kind!r} is not supported in a {role!r} "
+                        f"message; supported: {sorted(allowed)}",
+                    )
+        if isinstance(msg, AIMessage) and msg.invalid_tool_calls:
+            # Keep the ids that following ToolMessages answer, with the raw arguments.
+            calls = out.setdefault("tool_calls", [])
+            for bad in msg.invalid_tool_calls:
+                calls.append(
+                    {
+                        "type": "function",
+                        "id": bad.get("id"),
+                        "function": {
+                            "name": bad.get("name") or "",
+                            "arguments": bad.get("args") or "",
+                        },
+                    }
+                )
+        if role == "assistant" and out.get("tool_calls") and not out.get("content"):
+            out["content"] = None
+    return wire
+
+
+def build_body(
+    wire_messages: list[dict[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    stream: bool,
+    stream_usage: bool,
+) -> dict[str, Any]:
+    """The request body: ``params`` (already merged and checked) + messages + stream flags."""
+    body: dict[str, Any] = {"messages": wire_messages}
+    for key, value in params.items():
+        if value is not None:
+            body[key] = value
+    if stream:
+        body["stream"] = True
+        if stream_usage and "stream_options" not in body:
+            body["stream_options"] = {"include_usage": True}
+    else:
+        body.pop("stream", None)
+        body.pop("stream_options", None)
+    return body
+
+
+def usage_to_metadata(usage: Any) -> UsageMetadata | None:
+    """OpenAI ``usage`` -> LangChain ``UsageMetadata`` (None when absent or unreadable)."""
+    if not isinstance(usage, Mapping):
+        return None
+    inp = usage.get("prompt_tokens")
+    out = usage.get("completion_tokens")
+    if not isinstance(inp, int) and not isinstance(out, int):
+        return None
+    inp = inp if isinstance(inp, int) else 0
+    out = out if isinstance(out, int) else 0
+    total = usage.get("total_tokens")
+    meta = UsageMetadata(
+        input_tokens=inp,
+        output_tokens=out,
+        total_tokens=total if isinstance(total, int) else inp + out,
+    )
+    pdet = usage.get("prompt_tokens_details")
+    if isinstance(pdet, Mapping):
+        idet = InputTokenDetails()
+        if isinstance(pdet.get("cached_tokens"), int):
+            idet["cache_read"] = pdet["cached_tokens"]
+        if isinstance(pdet.get("audio_tokens"), int):
+            idet["audio"] = pdet["audio_tokens"]
+        if idet:
+            meta["input_token_details"] = idet
+    cdet = usage.get("completion_tokens_details")
+    if isinstance(cdet, Mapping):
+        odet = OutputTokenDetails()
+        if isinstance(cdet.get("reasoning_tokens"), int):
+            odet["reasoning"] = cdet["reasoning_tokens"]
+        if isinstance(cdet.get("audio_tokens"), int):
+            odet["audio"] = cdet["audio_tokens"]
+        if odet:
+            meta["output_token_details"] = odet
+    return meta
+
+
+def cost_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
+    """AI/ML API's ``meta.usage`` (credits_used, usd_spent) from a body or final chunk."""
+    meta = data.get("meta")
+    usage = meta.get("usage") if isinstance(meta, Mapping) else None
+    if not isinstance(usage, Mapping):
+        return {}
+    return {k: usage[k] for k in ("credits_used", "usd_spent") if usage.get(k) is not None}
+
+
+def _response_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
+    md: dict[str, Any] = {"model_provider": "openai"}
+    for src, dst in (
+        ("model", "model_name"),
+        ("id", "id"),
+        ("system_fingerprint", "system_fingerprint"),
+        ("service_tier", "service_tier"),
+        ("created", "created"),
+    ):
+        value = data.get(src)
+        if value is not None:
+            md[dst] = value
+    md.update(cost_metadata(data))
+    return md
+
+
+def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
+    """Raw ``tool_calls`` -> (valid tool calls, invalid ones with the reason)."""
+    calls: list[Any] = []
+    invalid: list[Any] = []
+    if not isinstance(raw, list):
+        return calls, invalid
+    for item in raw:
+        fn = item.get("function") if isinstance(item, Mapping) else None
+        if not isinstance(fn, Mapping):
+            continue
+        name = fn.get("name") or ""
+        args = fn.get("arguments")
+        call_id = item.get("id")
+        args_ok, parsed, error = _parse_args(args)
+        if args_ok:
+            calls.append(tool_call(name=name, args=parsed, id=call_id))
+        else:
+            raw_args = args if isinstance(args, str) else json.dumps(args)
+            invalid.append(invalid_tool_call(name=name, args=raw_args, id=call_id, error=error))
+    return calls, invalid
+
+
+def _parse_args(args: Any) -> tuple[bool, dict[str, Any], str | None]:
+    if args is None or args == "":
+        return True, {}, None
+    if isinstance(args, Mapping):
+        return True, dict(args), None
+    if not isinstance(args, str):
+        return False, {}, f"arguments must be a JSON string, got {type(args).__name__}"
+    try:
+        parsed = json.loads(args)
+    except ValueError as exc:
+        return False, {}, f"arguments are not valid JSON: {exc}"
+    if not isinstance(parsed, dict):
+        return False, {}, f"arguments must be a JSON object, got {type(parsed).__name__}"
+    return True, parsed, None
+
+
+def _message_from_choice(choice: Mapping[str, Any]) -> AIMessage:
+    msg = choice.get("message")
+    if not isinstance(msg, Mapping):
+        raise APIResponseValidationError(
+            "chat completion choice has no 'message' object", body=dict(choice)
+        )
+    content = msg.get("content")
+    if content is None:
+        content = ""
+    elif not isinstance(content, (str, list)):
+        content = str(content)
+    extra: dict[str, Any] = {}
+    if msg.get("refusal"):
+        extra["refusal"] = msg["refusal"]
+    reasoning = msg.get("reasoning_content") or msg.get("reasoning")
+    if reasoning:
+        extra["reasoning_content"] = reasoning
+    if msg.get("annotations"):
+        extra["annotations"] = msg["annotations"]
+    if msg.get("audio"):
+        extra["audio"] = msg["audio"]
+    calls, invalid = parse_tool_calls(msg.get("tool_calls"))
+    return AIMessage(
+        content=content,
+        additional_kwargs=extra,
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+    )
+
+
+def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None) -> ChatResult:
+    """A ``chat.completion`` body -> ``ChatResult`` (one generation per choice).
+
+    Raises ``APIResponseValidationError`` for a body that is not a completion (no ``choices``,
+    an empty list, ``choices: null``, an error object sent with status 200).
+    """
+    if not isinstance(data, Mapping):
+        raise APIResponseValidationError(
+            f"expected a JSON object from chat/completions, got {type(data).__name__}", body=data
+        )
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        err = data.get("error")
+        if err:
+            raise APIResponseValidationError(f"the provider returned an error: {err}", body=data)
+        raise APIResponseValidationError(
+            f"chat completion has no choices (choices={choices!r})", body=data
+        )
+    base_md = _response_metadata(data)
+    if extra_metadata:
+        for key, value in extra_metadata.items():
+            base_md.setdefault(key, value)
+    usage = usage_to_metadata(data.get("usage"))
+    generations = []
+    for choice in choices:
+        if not isinstance(choice, Mapping):
+            raise APIResponseValidationError("chat completion choice is not an object", body=data)
+        message = _message_from_choice(choice)
+        md = dict(base_md)
+        info: dict[str, Any] = {}
+        if choice.get("finish_reason") is not None:
+            md["finish_reason"] = info["finish_reason"] = choice["finish_reason"]
+        if choice.get("logprobs") is not None:
+            md["logprobs"] = info["logprobs"] = choice["logprobs"]
+        message.response_metadata = md
+        if usage is not None:
+            message.usage_metadata = usage
+        message.id = data.get("id") if isinstance(data.get("id"), str) else None
+        generations.append(ChatGeneration(message=message, generation_info=info or None))
+    llm_output = {
+        "model_name": base_md.get("model_name"),
+        "id": data.get("id"),
+        "token_usage": data.get("usage"),
+        "system_fingerprint": data.get("system_fingerprint"),
+    }
+    return ChatResult(generations=generations, llm_output=llm_output)
+
+
+def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
+    """One ``chat.completion.chunk`` -> a generation chunk (None for a chunk with nothing in it).
+
+    Tolerates ``usage: null`` on every chunk, a usage chunk with ``choices: []`` (asked for or
+    not), empty-choices chunks after it, ``obfuscation`` and other unknown fields, and
+    ``meta.usage`` cost on the last chunk. Only the first choice is streamed.
+    """
+    if not isinstance(data, Mapping):
+        raise APIResponseValidationError(
+            f"stream chunk is not a JSON object: {type(data).__name__}", body=data
+        )
+    if data.get("error") and not data.get("choices"):
+        raise APIResponseValidationError(
+            f"the provider sent an error mid-stream: {data['error']}", body=data
+        )
+    choices = data.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    usage = usage_to_metadata(data.get("usage"))
+    cost = cost_metadata(data)
+    if choice is None and usage is None and not cost:
+        return None
+    content: Any = ""
+    extra: dict[str, Any] = {}
+    tcc: list[Any] = []
+    md: dict[str, Any] = {}
+    info: dict[str, Any] | None = None
+    if isinstance(choice, Mapping):
+        delta = choice.get("delta")
+        if isinstance(delta, Mapping):
+            if delta.get("content"):
+                content = delta["content"]
+            if delta.get("refusal"):
+                extra["refusal"] = delta["refusal"]
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if reasoning:
+                extra["reasoning_content"] = reasoning
+            raw_calls = delta.get("tool_calls")
+            if isinstance(raw_calls, list):
+                for pos, raw in enumerate(raw_calls):
+                    if not isinstance(raw, Mapping):
+                        continue
+                    fn_raw = raw.get("function")
+                    fn: Mapping[str, Any] = fn_raw if isinstance(fn_raw, Mapping) else {}
+                    tcc.append(
+                        tool_call_chunk(
+                            name=fn.get("name"),
+                            args=fn.get("arguments"),
+                            id=raw.get("id"),
+                            index=raw.get("index", pos),
+                        )
+                    )
+        finish = choice.get("finish_reason")
+        if finish is not None:
+            md = _response_metadata(data)
+            md["finish_reason"] = finish
+            info = {"finish_reason": finish}
+        if choice.get("logprobs") is not None:
+            info = {**(info or {}), "logprobs": choice["logprobs"]}
+    if not md and (usage is not None or cost):
+        # The usage chunk after the finish chunk: only what the finish chunk did not carry
+        # (string metadata repeated on two chunks would be concatenated when merged).
+        md = {"model_provider": "openai", **cost}
+    message = AIMessageChunk(
+        content=content,
+        additional_kwargs=extra,
+        tool_call_chunks=tcc,
+        response_metadata=md,
+        usage_metadata=usage,
+        id=data.get("id") if isinstance(data.get("id"), str) else None,
+    )
+    return ChatGenerationChunk(message=message, generation_info=info)
+
+
+def strict_tool_calls(message: AIMessage) -> AIMessage:
+    """Move tool calls whose raw streamed arguments are not valid JSON to ``invalid_tool_calls``.
+
+    ``langchain_core`` repairs partial JSON when it merges stream chunks (a call cut by
+    ``max_tokens`` would look whole); re-parse the raw strings strictly instead.
+    """
+    chunks = getattr(message, "tool_call_chunks", None)
+    if not chunks:
+        return message
+    valid: list[Any] = []
+    invalid: list[Any] = []
+    for chunk in chunks:
+        ok, parsed, error = _parse_args(chunk.get("args"))
+        if ok:
+            valid.append(tool_call(name=chunk.get("name") or "", args=parsed, id=chunk.get("id")))
+        else:
+            invalid.append(
+                invalid_tool_call(
+                    name=chunk.get("name"), args=chunk.get("args"), id=chunk.get("id"), error=error
+                )
+            )
+    return message.model_copy(update={"tool_calls": valid, "invalid_tool_calls": invalid})

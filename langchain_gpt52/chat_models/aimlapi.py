@@ -1,0 +1,196 @@
+"""``ChatAIMLAPI``: GPT-5.2 through AI/ML API (``openai/gpt-5-2``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from langchain_gpt52._rules import ProviderSpec
+from langchain_gpt52.chat_models.base import BaseChatGPT52
+
+__all__ = ["ChatAIMLAPI"]
+
+
+def _number(value: str | None) -> float | int | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+class ChatAIMLAPI(BaseChatGPT52):
+    """GPT-5.2 through AI/ML API (model ``openai/gpt-5-2``).
+
+    Setup:
+        Install ``langchain-gpt52`` and set ``AIMLAPI_API_KEY``::
+
+            pip install langchain-gpt52
+            export AIMLAPI_API_KEY="your-key"
+
+        Without a key, the offline emulator answers instead
+        (``from langchain_gpt52.testing import Emulator``; see the README).
+
+    Key init args — completion params:
+        model: str
+            Model id. Default ``"openai/gpt-5-2"``.
+        temperature: float | None
+            0..2; GPT-5.2 accepts it only when ``reasoning_effort`` is unset.
+        max_tokens: int | None
+            Output cap, sent as ``max_tokens`` (the field AI/ML API documents).
+        reasoning_effort: str | None
+            ``"low"``, ``"medium"`` or ``"high"`` (the values AI/ML API accepts).
+        top_p, seed, n, logprobs, top_logprobs:
+            As in the OpenAI API (ranges checked against AI/ML API's schema).
+        stop: list[str] | None
+            Enforced client-side (AI/ML API's schema has no ``stop``).
+        model_kwargs / extra_body: dict
+            Extra body fields sent unchecked (e.g. a parameter added later).
+
+    Key init args — client params:
+        api_key: SecretStr | None
+            Default: env ``AIMLAPI_API_KEY``.
+        base_url: str
+            Default: env ``AIMLAPI_BASE_URL`` or ``https://api.aimlapi.com/v1``.
+        timeout: float | httpx.Timeout | None
+            Per request; default 600 s read, 10 s connect.
+        stream_chunk_timeout: float | None
+            Longest silence between stream chunks.
+        max_retries: int
+            Retries on 408/409/429/5xx and connection errors (default 2).
+        max_concurrency: int | None
+            Requests in flight from this instance.
+        default_headers: dict | None
+            Extra headers, e.g. ``{"X-Client-Request-Id": "..."}`` (echoed back).
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_gpt52 import ChatAIMLAPI
+
+            llm = ChatAIMLAPI(max_tokens=200)
+
+    Invoke:
+        .. code-block:: python
+
+            msg = llm.invoke([("system", "Be brief."), ("human", "Say hello")])
+            msg.content
+            # 'Hello! ...'
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in llm.stream("Write a haiku about GPT-5.2"):
+                print(chunk.text, end="", flush=True)
+
+    Async:
+        .. code-block:: python
+
+            msg = await llm.ainvoke("Say hello")
+            async for chunk in llm.astream("Count to three"):
+                print(chunk.text, end="")
+            results = await llm.abatch(["a", "b", "c"], config={"max_concurrency": 8})
+
+    Tool calling:
+        .. code-block:: python
+
+            from pydantic import BaseModel, Field
+
+            class GetWeather(BaseModel):
+                '''Get the current weather in a given location.'''
+
+                location: str = Field(description="City and state, e.g. Paris, France")
+
+            llm_with_tools = llm.bind_tools([GetWeather], tool_choice="auto")
+            msg = llm_with_tools.invoke("What is the weather in Paris, France?")
+            msg.tool_calls
+            # [{'name': 'GetWeather', 'args': {'location': 'Paris, France'}, 'id': 'call_...',
+            #   'type': 'tool_call'}]
+
+        Arguments that are not valid JSON land in ``msg.invalid_tool_calls`` (with the reason),
+        in streaming too.
+
+    Structured output:
+        .. code-block:: python
+
+            class Joke(BaseModel):
+                setup: str
+                punchline: str
+
+            structured = llm.with_structured_output(Joke)  # method="json_schema"
+            structured.invoke("Tell me a joke about cats")
+            # Joke(setup='...', punchline='...')
+
+        Methods: ``"json_schema"`` (default), ``"function_calling"``, ``"json_mode"``;
+        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``. A refusal raises
+        ``RefusalError``.
+
+    Image input:
+        .. code-block:: python
+
+            from langchain_core.messages import HumanMessage
+
+            msg = llm.invoke([HumanMessage(content=[
+                {"type": "text", "text": "Describe this image"},
+                {"type": "image", "base64": b64_png, "mime_type": "image/png"},
+            ])])
+
+        PDF files are accepted too (``{"type": "file", "base64": ..., "mime_type":
+        "application/pdf"}``).
+
+    Token usage:
+        .. code-block:: python
+
+            msg.usage_metadata
+            # {'input_tokens': 12, 'output_tokens': 9, 'total_tokens': 21,
+            #  'input_token_details': {'cache_read': 0, 'audio': 0},
+            #  'output_token_details': {'reasoning': 0, 'audio': 0}}
+
+        Streams report usage on their last chunk (``stream_usage=True`` by default).
+
+    Response metadata:
+        .. code-block:: python
+
+            msg.response_metadata
+            # {'model_provider': 'openai', 'model_name': 'gpt-5.2-2025-12-11',
+            #  'finish_reason': 'stop', 'id': 'chatcmpl-...', 'service_tier': 'default',
+            #  'credits_used': 409, 'usd_spent': 0.0002, 'request_id': '...'}
+
+        A 403 from AI/ML API means the account is out of credits: it raises
+        ``PermissionDeniedError`` saying so.
+    """
+
+    _spec: ClassVar[ProviderSpec] = ProviderSpec(
+        name="AI/ML API",
+        ls_provider="aimlapi",
+        key_env="AIMLAPI_API_KEY",
+        base_url_env="AIMLAPI_BASE_URL",
+        default_base_url="https://api.aimlapi.com/v1",
+        default_model="openai/gpt-5-2",
+        developer_role=True,
+        reasoning_efforts=frozenset({"low", "medium", "high"}),
+        unsupported={
+            "verbosity": "it is not in AI/ML API's request schema",
+            "frequency_penalty": "it is not in AI/ML API's request schema",
+            "presence_penalty": "it is not in AI/ML API's request schema",
+        },
+        send_stop=False,
+        max_output_tokens=128_000,
+        context_window=400_000,
+    )
+
+    def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
+        md: dict[str, Any] = {}
+        request_id = headers.get("x-inference-id") or headers.get("x-request-id")
+        if request_id:
+            md["request_id"] = request_id
+        for header, key in (
+            ("x-aimlapi-credits-used", "credits_used"),
+            ("x-aimlapi-usd-spent", "usd_spent"),
+        ):
+            value = _number(headers.get(header))
+            if value is not None:
+                md[key] = value
+        return md

@@ -1,0 +1,134 @@
+"""``ChatOxen``: GPT-5.2 Chat through Oxen.ai (``gpt-5-2-chat-latest``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from langchain_gpt52._rules import ProviderSpec
+from langchain_gpt52.chat_models.base import BaseChatGPT52
+
+__all__ = ["ChatOxen"]
+
+
+class ChatOxen(BaseChatGPT52):
+    """GPT-5.2 Chat through Oxen.ai (model ``gpt-5-2-chat-latest``).
+
+    Setup:
+        Install ``langchain-gpt52`` and set ``OXEN_API_KEY``::
+
+            pip install langchain-gpt52
+            export OXEN_API_KEY="your-key"
+
+        Without a key, the offline emulator answers instead (see the README).
+
+    Key init args — completion params:
+        model: str
+            Model id. Default ``"gpt-5-2-chat-latest"`` (128k context, 16,384 output tokens).
+        temperature: float | None
+            ``gpt-5-2-chat-latest`` accepts only 1 (other values are rejected before sending).
+        max_tokens: int | None
+            Output cap, sent as ``max_tokens``; at most 16,384.
+        reasoning_effort: str | None
+            Only ``"medium"`` for the chat model.
+        top_p, frequency_penalty, presence_penalty: float | None
+            As documented by Oxen.ai.
+        stop, seed, n, verbosity:
+            Sent as given (Oxen does not document them); ``stop`` is also enforced client-side.
+        model_kwargs / extra_body: dict
+            Extra body fields sent unchecked.
+
+    Key init args — client params:
+        api_key: SecretStr | None
+            Default: env ``OXEN_API_KEY``.
+        base_url: str
+            Default: env ``OXEN_BASE_URL`` or ``https://hub.oxen.ai/api/ai``.
+        timeout, stream_chunk_timeout, max_retries, max_concurrency, default_headers:
+            As on ``ChatAIMLAPI``.
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_gpt52 import ChatOxen
+
+            llm = ChatOxen(max_tokens=300)
+
+    Invoke:
+        .. code-block:: python
+
+            msg = llm.invoke([("system", "Be brief."), ("human", "Say hello")])
+            msg.content
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in llm.stream("Write a haiku about GPT-5.2"):
+                print(chunk.text, end="", flush=True)
+
+    Async:
+        .. code-block:: python
+
+            msg = await llm.ainvoke("Say hello")
+            async for chunk in llm.astream("Count to three"):
+                print(chunk.text, end="")
+
+    Tool calling:
+        .. code-block:: python
+
+            def get_weather(location: str) -> str:
+                '''Get the current weather in a given location.'''
+                return "sunny"
+
+            msg = llm.bind_tools([get_weather]).invoke("What is the weather in Oslo?")
+            msg.tool_calls
+            # [{'name': 'get_weather', 'args': {'location': 'Oslo'}, 'id': 'call_...', ...}]
+
+    Structured output:
+        .. code-block:: python
+
+            from typing_extensions import TypedDict
+
+            class Answer(TypedDict):
+                answer: str
+                confidence: float
+
+            llm.with_structured_output(Answer).invoke("Is the sky blue?")
+            # {'answer': '...', 'confidence': 0.5}
+
+    Image input:
+        .. code-block:: python
+
+            llm.invoke([{"role": "user", "content": [
+                {"type": "text", "text": "What is in this image?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}},
+            ]}])
+
+    Token usage:
+        .. code-block:: python
+
+            msg.usage_metadata
+            # {'input_tokens': 12, 'output_tokens': 9, 'total_tokens': 21}
+
+    Response metadata:
+        .. code-block:: python
+
+            msg.response_metadata
+            # {'model_provider': 'openai', 'model_name': 'gpt-5-2-chat-latest',
+            #  'finish_reason': 'stop', 'id': 'chatcmpl-...'}
+
+        Oxen.ai does not accept the ``developer`` role: system messages are sent as
+        ``system``, and ``use_developer_role=True`` is rejected.
+    """
+
+    _spec: ClassVar[ProviderSpec] = ProviderSpec(
+        name="Oxen.ai",
+        ls_provider="oxen",
+        key_env="OXEN_API_KEY",
+        base_url_env="OXEN_BASE_URL",
+        default_base_url="https://hub.oxen.ai/api/ai",
+        default_model="gpt-5-2-chat-latest",
+        developer_role=False,
+        reasoning_efforts=frozenset({"medium"}),
+        send_stop=True,
+        max_output_tokens=16_384,
+        context_window=128_000,
+    )

@@ -1,0 +1,291 @@
+"""The exceptions this package raises, and the pure mapping from an HTTP error to one of them.
+
+Every failure surfaces as one of these types; each also subclasses the matching
+``langchain_core.exceptions`` type, so LangChain's own retry and fallback logic sees it::
+
+    APIError (ModelError)
+    ├── APIConnectionError (ModelConnectionError)     no usable response: refused, reset, cut stream
+    │   └── APITimeoutError (ModelTimeoutError)       connect/read/total timeout, stream stall
+    ├── APIResponseValidationError (ModelAPIError)    an unreadable 2xx body (bad JSON, no choices)
+    └── APIStatusError                                the provider answered with an error status
+        ├── BadRequestError (ModelInvalidRequestError)        400, 422
+        │   └── ContextOverflowError (ContextOverflowError)    prompt over the context window
+        ├── AuthenticationError (ModelAuthenticationError)    401
+        ├── PermissionDeniedError (ModelPermissionDeniedError) 403 (AI/ML API: out of credits)
+        ├── NotFoundError (ModelNotFoundError)                404
+        ├── ConflictError (ModelAPIError)                     409
+        ├── RateLimitError (ModelRateLimitError)              429
+        └── InternalServerError (ModelAPIError)               5xx (and any other status)
+
+    RefusalError (OutputParserException)              structured output the model refused to give
+
+Messages carry the provider, the status, the provider's own error text and its request id; they
+never carry the API key (the transport redacts it from anything the provider echoes back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core import exceptions as core
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ContextOverflowError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RefusalError",
+    "error_from_response",
+    "parse_error_body",
+]
+
+
+class APIError(core.ModelError):
+    """Base class of every error raised while talking to a provider."""
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+
+
+class APIConnectionError(APIError, core.ModelConnectionError):
+    """The provider could not be reached, or the connection broke before the answer was whole."""
+
+    is_retryable = True
+
+
+class APITimeoutError(APIConnectionError, core.ModelTimeoutError):
+    """A connect, read, total or stream-stall timeout expired."""
+
+    is_retryable = True
+
+
+class APIResponseValidationError(APIError, core.ModelAPIError):
+    """The provider answered 2xx with a body that is not a readable chat completion."""
+
+    is_retryable = False
+
+    def __init__(self, message: str, *, body: Any = None, request_id: str | None = None) -> None:
+        super().__init__(message, request_id=request_id)
+        self.body = body
+
+
+class APIStatusError(APIError):
+    """The provider answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        request_id: str | None = None,
+        provider_message: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.status_code = status_code
+        self.body = body
+        self.provider_message = provider_message
+        self.headers = dict(headers or {})
+
+
+class BadRequestError(APIStatusError, core.ModelInvalidRequestError):
+    """400/422: the provider rejected the request; change it before trying again."""
+
+
+class ContextOverflowError(BadRequestError, core.ContextOverflowError):
+    """The prompt is longer than the model's context window."""
+
+
+class AuthenticationError(APIStatusError, core.ModelAuthenticationError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError, core.ModelPermissionDeniedError):
+    """403: the key may not do this (on AI/ML API: the account is out of credits)."""
+
+
+class NotFoundError(APIStatusError, core.ModelNotFoundError):
+    """404: unknown model or route."""
+
+
+class ConflictError(APIStatusError, core.ModelAPIError):
+    """409: a conflicting request is in flight; safe to retry."""
+
+    is_retryable = True
+
+
+class RateLimitError(APIStatusError, core.ModelRateLimitError):
+    """429: rate or concurrency limit reached."""
+
+    is_retryable = True
+
+
+class InternalServerError(APIStatusError, core.ModelAPIError):
+    """5xx (or any unexpected status): the provider failed."""
+
+    is_retryable = True
+
+
+class RefusalError(core.OutputParserException):
+    """The model refused to produce the requested structured output."""
+
+    def __init__(self, refusal: str) -> None:
+        super().__init__(f"The model refused to answer with structured output: {refusal}")
+        self.refusal = refusal
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+_CONTEXT_OVERFLOW = re.compile(
+    r"context[_ ]length|maximum context|context window|too many tokens|prompt is too long",
+    re.IGNORECASE,
+)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]+>")
+_REQUEST_ID_HEADERS = ("x-inference-id", "x-request-id", "request-id", "x-oxen-request-id")
+
+
+def _text(value: Any) -> str | None:
+    """A readable string from a string, a list of strings/objects, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        parts = [p for p in (_text(v) for v in value) if p]
+        return "; ".join(parts) or None
+    if isinstance(value, Mapping):
+        msg = _text(value.get("message"))
+        path = value.get("path")
+        if msg and path:
+            where = ".".join(str(p) for p in path) if isinstance(path, list) else str(path)
+            return f"{where}: {msg}" if where else msg
+        return msg
+    return str(value)
+
+
+def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
+    """Read ``(message, code, request_id)`` from any error body either provider documents.
+
+    Shapes: OpenAI ``{"error": {"message", "type", "code", "param"}}``; AI/ML API NestJS
+    ``{"message", "path", "requestId", "statusCode"}`` and its zod shape
+    ``{"title", "message", "error": {"name", "message", "data": [{"path", "message"}]}}``;
+    Oxen.ai ``{"error": {"type", "title", "detail"}, "status_message"}`` and
+    ``{"error": {"message"}}``; ``{"detail": ...}``; plain text or an HTML error page.
+    """
+    if isinstance(body, (bytes, bytearray)):
+        raw = bytes(body).decode("utf-8", "replace")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw
+    if isinstance(body, str):
+        text = body.strip()
+        if not text:
+            return None, None, None
+        if "<" in text and ">" in text:
+            found = _HTML_TITLE.search(text)
+            text = found.group(1) if found else _HTML_TAG.sub(" ", text)
+            text = " ".join(text.split())
+        return (text[:500] or None), None, None
+    if not isinstance(body, Mapping):
+        return (_text(body) if body is not None else None), None, None
+
+    request_id = body.get("requestId") or body.get("request_id")
+    request_id = str(request_id) if request_id else None
+    code: str | None = None
+    message: str | None = None
+    err = body.get("error")
+    if isinstance(err, Mapping):
+        code = _text(err.get("code")) or _text(err.get("type")) or _text(err.get("name"))
+        details = _text(err.get("data"))
+        head = _text(err.get("message")) or _text(err.get("detail")) or _text(err.get("title"))
+        err_title = _text(err.get("title"))
+        if head and err_title and err_title != head and err.get("detail") is not None:
+            head = f"{err_title}: {head}"
+        message = head
+        if details and details != head:
+            message = f"{head} ({details})" if head else details
+        outer = _text(body.get("message"))
+        if outer and message and outer not in message and len(outer) < 200:
+            message = f"{outer}: {message}"
+        message = message or outer or _text(body.get("status_message"))
+    elif isinstance(err, str):
+        message = _text(err)
+    if message is None:
+        message = (
+            _text(body.get("message"))
+            or _text(body.get("detail"))
+            or _text(body.get("status_message"))
+            or _text(body.get("title"))
+        )
+    if code is None:
+        code = _text(body.get("code"))
+    return message, code, request_id
+
+
+def error_from_response(
+    status: int,
+    body: Any,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+) -> APIStatusError:
+    """Pure: an error status, body and headers -> the typed exception to raise."""
+    message, code, request_id = parse_error_body(body)
+    for name in _REQUEST_ID_HEADERS:
+        if not request_id and headers.get(name):
+            request_id = headers[name]
+    cls = _STATUS_CLASSES.get(status, InternalServerError)
+    hint = ""
+    if status == 403 and provider == "AI/ML API":
+        hint = (
+            " (AI/ML API answers 403 when the account is out of credits: top up or check the key)"
+        )
+    elif status == 401:
+        hint = " (check the API key)"
+    if cls is BadRequestError and (
+        (code and "context_length" in code) or (message and _CONTEXT_OVERFLOW.search(message))
+    ):
+        cls = ContextOverflowError
+    text = f"{provider} returned HTTP {status}{hint}: {message or 'no error message'}"
+    if code and code not in text:
+        text += f" [code: {code}]"
+    if request_id:
+        text += f" [request id: {request_id}]"
+    json_body: Any = body
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            json_body = json.loads(body)
+        except ValueError:
+            json_body = bytes(body).decode("utf-8", "replace")
+    return cls(
+        text,
+        status_code=status,
+        body=json_body,
+        request_id=request_id,
+        provider_message=message,
+        headers=headers,
+    )
