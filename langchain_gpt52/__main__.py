@@ -81,7 +81,9 @@ def _usage_line(msg: AIMessageChunk | None) -> str:
     return " | ".join(parts)
 
 
-def _stream(llm: Any, messages: Sequence[BaseMessage], out: Callable[[str], None]) -> AIMessageChunk:
+def _stream(
+    llm: Any, messages: Sequence[BaseMessage], out: Callable[[str], None]
+) -> AIMessageChunk:
     full: AIMessageChunk | None = None
     for chunk in llm.stream(list(messages)):
         out(chunk.text)

@@ -40,6 +40,12 @@ class StopFilter:
         buf = self._held + text
         cut, found = cut_at_stop(buf, self._stop)
         if found:
+            # A longer stop sequence that starts before this match may still complete with
+            # the next chunk (and would win, as in ``cut_at_stop`` on the whole text): wait.
+            pending = self._pending_start(buf, len(cut))
+            if pending >= 0:
+                self._held = buf[pending:]
+                return buf[:pending]
             self.stopped = True
             self._held = ""
             return cut
@@ -49,7 +55,20 @@ class StopFilter:
         self._held = buf[-self._keep :]
         return buf[: -self._keep]
 
+    def _pending_start(self, buf: str, before: int) -> int:
+        """The first position before ``before`` where ``buf``'s tail may begin a stop sequence."""
+        for pos in range(max(0, len(buf) - self._keep), before):
+            tail = buf[pos:]
+            if any(len(seq) > len(tail) and seq.startswith(tail) for seq in self._stop):
+                return pos
+        return -1
+
     def flush(self) -> str:
-        """At the end of the stream: the text still held back."""
+        """At the end of the stream: the text still held back (cut at a stop sequence)."""
         held, self._held = self._held, ""
-        return "" if self.stopped else held
+        if self.stopped:
+            return ""
+        cut, found = cut_at_stop(held, self._stop)
+        if found:
+            self.stopped = True
+        return cut

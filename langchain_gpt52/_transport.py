@@ -7,10 +7,12 @@ a chunk); only the calls into httpx and the sleeps differ.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from typing import Any
 
@@ -36,6 +38,22 @@ DEFAULT_LIMITS = httpx.Limits(
 
 _DONE = "[DONE]"
 
+_SSL_LOCK = threading.Lock()
+_SSL_CONTEXT: list[ssl.SSLContext] = []
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying SSL context shared by every client this package makes.
+
+    Building one loads the CA bundle (~50 ms); without sharing, every model instance, and
+    every new event loop (a new async client), would pay that again.
+    """
+    if not _SSL_CONTEXT:
+        with _SSL_LOCK:
+            if not _SSL_CONTEXT:
+                _SSL_CONTEXT.append(httpx.create_ssl_context())
+    return _SSL_CONTEXT[0]
+
 
 def _redact(data: bytes, secret: bytes | None) -> bytes:
     return data.replace(secret, b"***") if secret and secret in data else data
@@ -44,7 +62,7 @@ def _redact(data: bytes, secret: bytes | None) -> bytes:
 def _decode_json(content: bytes, *, what: str, request_id: str | None) -> Any:
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         preview = content[:200].decode("utf-8", "replace")
         raise APIResponseValidationError(
             f"{what} is not valid JSON ({exc.__class__.__name__}: {exc}); starts with {preview!r}",
@@ -53,16 +71,51 @@ def _decode_json(content: bytes, *, what: str, request_id: str | None) -> Any:
         ) from None
 
 
-def _network_error(exc: httpx.HTTPError, provider: str, *, during: str) -> APIError:
+def _network_error(
+    exc: httpx.HTTPError, provider: str, *, during: str, request_id: str | None = None
+) -> APIError:
     """Map an httpx failure to our typed error (its message holds no header, so no key)."""
     detail = str(exc) or exc.__class__.__name__
+    # ``exc`` stays reachable as our error's ``__context__`` (``from None`` only hides it);
+    # its request carries the Authorization header, so detach it.
+    exc._request = None
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{provider}: timed out {during} ({exc.__class__.__name__}: {detail})"
+            f"{provider}: timed out {during} ({exc.__class__.__name__}: {detail})",
+            request_id=request_id,
         )
     return APIConnectionError(
-        f"{provider}: connection failed {during} ({exc.__class__.__name__}: {detail})"
+        f"{provider}: connection failed {during} ({exc.__class__.__name__}: {detail})",
+        request_id=request_id,
     )
+
+
+def _is_json(headers: httpx.Headers) -> bool:
+    """A 2xx answer to a stream request sent as one JSON body (e.g. the server ignored
+    ``stream``, or an error object with status 200) instead of ``text/event-stream``."""
+    return bool(headers.get("content-type", "").lower().startswith("application/json"))
+
+
+def _completion_as_chunks(data: Any) -> list[Any]:
+    """A JSON body answering a stream request -> the stream chunks it stands for."""
+    if isinstance(data, Mapping) and isinstance(data.get("choices"), list):
+        choices = [
+            {**c, "delta": c.get("message")} if isinstance(c, Mapping) else c
+            for c in data["choices"]
+        ]
+        return [{**data, "choices": choices}]
+    return [data]
+
+
+def _is_plain_chunk(event: str, data: str) -> bool:
+    """Whether an SSE event is an ordinary completion chunk (not an error, not unreadable)."""
+    if event == "error":
+        return False
+    try:
+        chunk = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(chunk, Mapping) and not chunk.get("error")
 
 
 class Transport:
@@ -86,17 +139,27 @@ class Transport:
         self.headers = dict(headers)
         self.timeout = timeout
         self.stream_timeout = (
-            timeout if stream_timeout is None else timeout.__class__(timeout, read=stream_timeout)
+            timeout
+            if stream_timeout is None
+            else httpx.Timeout(
+                connect=timeout.connect,
+                read=stream_timeout,
+                write=timeout.write,
+                pool=timeout.pool,
+            )
         )
         self.max_retries = max_retries
         self.provider = provider
         self._secret = secret.encode() if secret else None
+        self._secret_text = secret or None
         self._max_concurrency = max_concurrency
         self._client = http_client
         self._own_client = http_client is None
         self._aclient = http_async_client
         self._own_aclient = http_async_client is None
         self._aclient_loop: asyncio.AbstractEventLoop | None = None
+        self._aclient_guard: AsyncGenerator[None, None] | None = None
+        self._async_sem_loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._sync_sem = threading.BoundedSemaphore(max_concurrency) if max_concurrency else None
         self._async_sem: asyncio.Semaphore | None = None
@@ -108,7 +171,9 @@ class Transport:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = httpx.Client(timeout=self.timeout, limits=DEFAULT_LIMITS)
+                    self._client = httpx.Client(
+                        timeout=self.timeout, limits=DEFAULT_LIMITS, verify=_ssl_context()
+                    )
         return self._client
 
     def aclient(self) -> httpx.AsyncClient:
@@ -117,14 +182,21 @@ class Transport:
         if self._aclient is None or (self._own_aclient and self._aclient_loop is not loop):
             # A client's pooled connections belong to the loop that opened them; a notebook
             # or test that calls asyncio.run() again needs fresh ones.
-            self._aclient = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS)
+            self._aclient = httpx.AsyncClient(
+                timeout=self.timeout, limits=DEFAULT_LIMITS, verify=_ssl_context()
+            )
             self._aclient_loop = loop
-            self._async_sem = None
+            if self._own_aclient:
+                self._aclient_guard = _park(_close_with_loop(self._aclient))
         return self._aclient
 
     def _asem(self) -> asyncio.Semaphore | None:
-        if self._max_concurrency and self._async_sem is None:
-            self._async_sem = asyncio.Semaphore(self._max_concurrency)
+        """The async concurrency cap for the running loop (a semaphore is bound to one loop)."""
+        if self._max_concurrency:
+            loop = asyncio.get_running_loop()
+            if self._async_sem is None or self._async_sem_loop is not loop:
+                self._async_sem = asyncio.Semaphore(self._max_concurrency)
+                self._async_sem_loop = loop
         return self._async_sem
 
     def close(self) -> None:
@@ -158,10 +230,24 @@ class Transport:
             return None
         return retry_delay(attempt, headers)
 
+    def _decode_body(self, content: bytes, request_id: str | None) -> Any:
+        """A 2xx JSON body; an unreadable or error-object one has the key redacted first."""
+        secret = self._secret
+        if secret and secret in content:
+            try:
+                data = json.loads(content)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                data = None
+            if not (isinstance(data, Mapping) and data.get("choices") and not data.get("error")):
+                content = _redact(content, secret)
+            else:
+                return data
+        return _decode_json(content, what="response body", request_id=request_id)
+
     def _parse_event(self, data: str, request_id: str | None) -> Any:
         try:
             return json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise APIResponseValidationError(
                 f"{self.provider}: stream event is not valid JSON: {data[:200]!r}",
                 body=data[:200],
@@ -179,7 +265,11 @@ class Transport:
                 f"{self.provider}: stream is not valid UTF-8 ({exc})", request_id=request_id
             ) from None
         out: list[Any] = []
+        secret = self._secret_text
         for event, data in events:
+            if secret and secret in data and not _is_plain_chunk(event, data):
+                # A provider that echoes the key back (in an error event, say) must not leak it.
+                data = data.replace(secret, "***")
             if data == _DONE:
                 return out, True
             if event == "error":
@@ -213,9 +303,7 @@ class Transport:
                     continue
                 if resp.status_code < 400:
                     rid = self._request_id(resp.headers)
-                    return _decode_json(
-                        resp.content, what="response body", request_id=rid
-                    ), resp.headers
+                    return self._decode_body(resp.content, rid), resp.headers
                 delay = (
                     self._delay(attempt, resp.headers)
                     if should_retry(resp.status_code, resp.headers)
@@ -272,6 +360,16 @@ class Transport:
         """
         with self._sync_sem or nullcontext(), self._open_stream(path, body) as resp:
             rid = self._request_id(resp.headers)
+            if _is_json(resp.headers):
+                try:
+                    content = resp.read()
+                except httpx.HTTPError as exc:
+                    raise _network_error(
+                        exc, self.provider, during="reading the response", request_id=rid
+                    ) from None
+                for data in _completion_as_chunks(self._decode_body(content, rid)):
+                    yield data, resp.headers
+                return
             decoder = SSEDecoder()
             it = resp.iter_bytes()
             while True:
@@ -280,7 +378,9 @@ class Transport:
                 except StopIteration:
                     raw = None
                 except httpx.HTTPError as exc:
-                    raise _network_error(exc, self.provider, during="reading the stream") from None
+                    raise _network_error(
+                        exc, self.provider, during="reading the stream", request_id=rid
+                    ) from None
                 try:
                     chunks, done = self._events(decoder, raw, rid)
                 except APIResponseValidationError:
@@ -318,9 +418,7 @@ class Transport:
                     continue
                 if resp.status_code < 400:
                     rid = self._request_id(resp.headers)
-                    return _decode_json(
-                        resp.content, what="response body", request_id=rid
-                    ), resp.headers
+                    return self._decode_body(resp.content, rid), resp.headers
                 delay = (
                     self._delay(attempt, resp.headers)
                     if should_retry(resp.status_code, resp.headers)
@@ -373,6 +471,16 @@ class Transport:
         """Async ``stream``."""
         async with self._asem() or _anull(), self._aopen_stream(path, body) as resp:
             rid = self._request_id(resp.headers)
+            if _is_json(resp.headers):
+                try:
+                    content = await resp.aread()
+                except httpx.HTTPError as exc:
+                    raise _network_error(
+                        exc, self.provider, during="reading the response", request_id=rid
+                    ) from None
+                for data in _completion_as_chunks(self._decode_body(content, rid)):
+                    yield data, resp.headers
+                return
             decoder = SSEDecoder()
             it = resp.aiter_bytes()
             while True:
@@ -381,7 +489,9 @@ class Transport:
                 except StopAsyncIteration:
                     raw = None
                 except httpx.HTTPError as exc:
-                    raise _network_error(exc, self.provider, during="reading the stream") from None
+                    raise _network_error(
+                        exc, self.provider, during="reading the stream", request_id=rid
+                    ) from None
                 try:
                     chunks, done = self._events(decoder, raw, rid)
                 except APIResponseValidationError:
@@ -400,3 +510,24 @@ class Transport:
 @asynccontextmanager
 async def _anull() -> AsyncIterator[None]:
     yield None
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Parked at ``yield`` for the life of the event loop that ``client`` belongs to.
+
+    ``asyncio.run`` (like any runner calling ``loop.shutdown_asyncgens()``) finishes it before
+    closing the loop, closing the client and its pooled connections on their own loop; a client
+    left behind for a new loop would otherwise hold its sockets open until garbage collection.
+    """
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+def _park(agen: AsyncGenerator[None, None]) -> AsyncGenerator[None, None]:
+    """Run ``agen`` to its first ``yield`` now (this registers it with the running loop)."""
+    step = agen.__anext__()
+    with contextlib.suppress(StopIteration):
+        step.send(None)
+    return agen

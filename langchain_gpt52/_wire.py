@@ -37,6 +37,17 @@ __all__ = [
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _USER_PARTS = frozenset({"text", "image_url", "file", "input_audio", "video_url", "audio_url"})
 _TEXT_ONLY_PARTS = frozenset({"text", "refusal"})
+_ASSISTANT_DROPPED_PARTS = frozenset(
+    {
+        "tool_call",
+        "tool_call_chunk",
+        "invalid_tool_call",
+        "tool_use",
+        "reasoning",
+        "thinking",
+        "redacted_thinking",
+    }
+)
 _KNOWN_MESSAGE_TYPES = (HumanMessage, AIMessage, SystemMessage, ToolMessage, ChatMessage)
 
 
@@ -84,6 +95,9 @@ def format_messages(
                 f"{provider} does not accept the 'developer' role; send a SystemMessage instead",
             )
         content = out.get("content")
+        if role == "assistant" and isinstance(content, list):
+            content = _replayable_assistant_parts(content, has_calls=bool(out.get("tool_calls")))
+            out["content"] = content
         if isinstance(content, list):
             allowed = _USER_PARTS if role == "user" else _TEXT_ONLY_PARTS
             for part in content:
@@ -111,6 +125,27 @@ def format_messages(
         if role == "assistant" and out.get("tool_calls") and not out.get("content"):
             out["content"] = None
     return wire
+
+
+def _replayable_assistant_parts(parts: list[Any], *, has_calls: bool) -> list[Any] | str | None:
+    """An assistant's content parts as Chat Completions takes them back in a history.
+
+    Blocks that repeat what ``tool_calls`` already carries (LangChain v1 ``tool_call`` blocks,
+    Anthropic ``tool_use``) and reasoning that cannot be replayed through Chat Completions
+    (``reasoning``, Anthropic ``thinking``) are dropped, as ``langchain-openai`` does; text
+    parts keep only ``type`` and ``text`` (v1 blocks add ``id``/``annotations``).
+    """
+    kept: list[Any] = []
+    for part in parts:
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind in _ASSISTANT_DROPPED_PARTS:
+            continue
+        if kind == "text" and isinstance(part.get("text"), str):
+            part = {"type": "text", "text": part["text"]}
+        kept.append(part)
+    if kept:
+        return kept
+    return None if has_calls else ""
 
 
 def build_body(

@@ -221,7 +221,10 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
     if isinstance(err, Mapping):
         code = _text(err.get("code")) or _text(err.get("type")) or _text(err.get("name"))
         details = _text(err.get("data"))
-        head = _text(err.get("message")) or _text(err.get("detail")) or _text(err.get("title"))
+        err_message = _text(err.get("message"))
+        if details and err_message and err_message.startswith(("[", "{")):
+            err_message = None  # zod's JSON dump of the issues that ``data`` already lists
+        head = err_message or _text(err.get("detail")) or _text(err.get("title"))
         err_title = _text(err.get("title"))
         if head and err_title and err_title != head and err.get("detail") is not None:
             head = f"{err_title}: {head}"
@@ -229,7 +232,9 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
         if details and details != head:
             message = f"{head} ({details})" if head else details
         outer = _text(body.get("message"))
-        if outer and message and outer not in message and len(outer) < 200:
+        if outer and message and message in outer:
+            message = outer  # the outer message already says it (zod: "Body validation ...")
+        elif outer and message and outer not in message and len(outer) < 200:
             message = f"{outer}: {message}"
         message = message or outer or _text(body.get("status_message"))
     elif isinstance(err, str):

@@ -70,28 +70,41 @@ class ChatAIMLAPI(BaseChatGPT52):
 
             from langchain_gpt52 import ChatAIMLAPI
 
-            llm = ChatAIMLAPI(max_tokens=200)
+            llm = ChatAIMLAPI(max_tokens=200)  # key from AIMLAPI_API_KEY
+            llm.model_name
+            # -> 'openai/gpt-5-2'
+
+        The outputs shown below are the offline emulator's (a real model words its answers
+        differently; the shapes are the same).
 
     Invoke:
         .. code-block:: python
 
-            msg = llm.invoke([("system", "Be brief."), ("human", "Say hello")])
+            msg = llm.invoke([("system", "Be brief."), ("human", "Hello!")])
             msg.content
-            # 'Hello! ...'
+            # -> 'Hello! How can I help you today?'
 
     Stream:
         .. code-block:: python
 
-            for chunk in llm.stream("Write a haiku about GPT-5.2"):
-                print(chunk.text, end="", flush=True)
+            full = None
+            for chunk in llm.stream("What is 12 * 12?"):
+                print(chunk.text, end="", flush=True)  # 12 * 12 = 144.
+                full = chunk if full is None else full + chunk
+            full.content
+            # -> '12 * 12 = 144.'
+            full.usage_metadata["total_tokens"]  # usage arrives on the last chunk
+            # -> 18
 
     Async:
         .. code-block:: python
 
-            msg = await llm.ainvoke("Say hello")
-            async for chunk in llm.astream("Count to three"):
-                print(chunk.text, end="")
-            results = await llm.abatch(["a", "b", "c"], config={"max_concurrency": 8})
+            msg = await llm.ainvoke("Hi!")
+            async for chunk in llm.astream("What is 2 + 3?"):
+                print(chunk.text, end="")  # 2 + 3 = 5.
+            results = await llm.abatch(["1 + 1", "2 + 2", "3 + 3"], config={"max_concurrency": 8})
+            [r.content for r in results]
+            # -> ['1 + 1 = 2.', '2 + 2 = 4.', '3 + 3 = 6.']
 
     Tool calling:
         .. code-block:: python
@@ -101,13 +114,13 @@ class ChatAIMLAPI(BaseChatGPT52):
             class GetWeather(BaseModel):
                 '''Get the current weather in a given location.'''
 
-                location: str = Field(description="City and state, e.g. Paris, France")
+                location: str = Field(description="City and country, e.g. Paris, France")
 
             llm_with_tools = llm.bind_tools([GetWeather], tool_choice="auto")
             msg = llm_with_tools.invoke("What is the weather in Paris, France?")
             msg.tool_calls
-            # [{'name': 'GetWeather', 'args': {'location': 'Paris, France'}, 'id': 'call_...',
-            #   'type': 'tool_call'}]
+            # -> [{'name': 'GetWeather', 'args': {'location': 'Paris, France'}, 'id': 'call_...',
+            #      'type': 'tool_call'}]
 
         Arguments that are not valid JSON land in ``msg.invalid_tool_calls`` (with the reason),
         in streaming too.
@@ -116,37 +129,54 @@ class ChatAIMLAPI(BaseChatGPT52):
         .. code-block:: python
 
             class Joke(BaseModel):
+                '''A joke with a setup and a punchline.'''
+
                 setup: str
                 punchline: str
 
             structured = llm.with_structured_output(Joke)  # method="json_schema"
-            structured.invoke("Tell me a joke about cats")
-            # Joke(setup='...', punchline='...')
+            joke = structured.invoke("Tell me a joke about cats")
+            type(joke).__name__, sorted(joke.model_dump())
+            # -> ('Joke', ['punchline', 'setup'])
 
         Methods: ``"json_schema"`` (default), ``"function_calling"``, ``"json_mode"``;
         ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``. A refusal raises
-        ``RefusalError``.
+        ``RefusalError``:
+
+        .. code-block:: python
+
+            from langchain_gpt52 import RefusalError
+
+            try:  # "[refuse]" makes the offline emulator refuse
+                structured.invoke("[refuse] Tell me a joke about cats")
+            except RefusalError as err:
+                refusal = err.refusal
+            refusal
+            # -> "I'm sorry, I can't help with that."
 
     Image input:
         .. code-block:: python
 
             from langchain_core.messages import HumanMessage
 
+            # b64_png: a base64-encoded PNG, e.g. base64.b64encode(png_bytes).decode()
             msg = llm.invoke([HumanMessage(content=[
                 {"type": "text", "text": "Describe this image"},
                 {"type": "image", "base64": b64_png, "mime_type": "image/png"},
             ])])
+            msg.content
+            # -> 'You said: "Describe this image" I see 1 image.'
 
         PDF files are accepted too (``{"type": "file", "base64": ..., "mime_type":
-        "application/pdf"}``).
+        "application/pdf", "filename": "report.pdf"}``).
 
     Token usage:
         .. code-block:: python
 
             msg.usage_metadata
-            # {'input_tokens': 12, 'output_tokens': 9, 'total_tokens': 21,
-            #  'input_token_details': {'cache_read': 0, 'audio': 0},
-            #  'output_token_details': {'reasoning': 0, 'audio': 0}}
+            # -> {'input_tokens': 95, 'output_tokens': 14, 'total_tokens': 109,
+            #     'input_token_details': {'cache_read': 0, 'audio': 0},
+            #     'output_token_details': {'reasoning': 0, 'audio': 0}}
 
         Streams report usage on their last chunk (``stream_usage=True`` by default).
 
@@ -154,11 +184,14 @@ class ChatAIMLAPI(BaseChatGPT52):
         .. code-block:: python
 
             msg.response_metadata
-            # {'model_provider': 'openai', 'model_name': 'gpt-5.2-2025-12-11',
-            #  'finish_reason': 'stop', 'id': 'chatcmpl-...', 'service_tier': 'default',
-            #  'credits_used': 409, 'usd_spent': 0.0002, 'request_id': '...'}
+            # -> {'model_name': 'gpt-5.2-2025-12-11', 'id': 'chatcmpl-...', 'token_usage': {...},
+            #     'system_fingerprint': None, 'finish_reason': 'stop', 'model_provider': 'openai',
+            #     'service_tier': 'default', 'created': ..., 'credits_used': ...,
+            #     'usd_spent': ..., 'request_id': '...'}
 
-        A 403 from AI/ML API means the account is out of credits: it raises
+        ``credits_used`` / ``usd_spent`` are AI/ML API's cost of the call (from its
+        ``x-aimlapi-*`` headers, or ``meta.usage`` on streams); ``request_id`` is its
+        ``x-inference-id``. A 403 from AI/ML API means the account is out of credits: it raises
         ``PermissionDeniedError`` saying so.
     """
 

@@ -14,19 +14,16 @@ import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.language_models.chat_models import (
-    BaseChatModel,
-    agenerate_from_stream,
-    generate_from_stream,
-)
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.utils import message_chunk_to_message
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -37,7 +34,7 @@ from langchain_gpt52 import _wire
 from langchain_gpt52._rules import ProviderSpec, check_params
 from langchain_gpt52._stop import StopFilter, cut_at_stop
 from langchain_gpt52._transport import Transport
-from langchain_gpt52.errors import RefusalError
+from langchain_gpt52.errors import APIResponseValidationError, RefusalError
 
 __all__ = ["BaseChatGPT52"]
 
@@ -150,6 +147,13 @@ class BaseChatGPT52(BaseChatModel):
         if self.use_developer_role and not self._spec.developer_role:
             raise ValueError(f"{self._spec.name} does not accept the 'developer' role")
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
+        # A completion parameter left unset may go through model_kwargs unchecked: that is the
+        # escape hatch ``check_params`` errors point to (e.g. ``verbosity`` on AI/ML API).
+        overlap -= {
+            name
+            for name in overlap
+            if name in (*_PARAM_FIELDS, "max_tokens") and getattr(self, name) is None
+        }
         if overlap:
             raise ValueError(
                 f"model_kwargs must not repeat named parameters {sorted(overlap)}; "
@@ -312,7 +316,12 @@ class BaseChatGPT52(BaseChatModel):
     def _finish_result(
         self, data: Any, headers: Mapping[str, str], stop: list[str] | None
     ) -> ChatResult:
-        result = _wire.parse_completion(data, self._headers_metadata(headers))
+        try:
+            result = _wire.parse_completion(data, self._headers_metadata(headers))
+        except APIResponseValidationError as exc:
+            if exc.request_id is None:
+                exc.request_id = self._headers_metadata(headers).get("request_id")
+            raise
         if stop:
             for gen in result.generations:
                 msg = gen.message
@@ -325,6 +334,20 @@ class BaseChatGPT52(BaseChatModel):
 
     # -- invoke ----------------------------------------------------------------------------
 
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        # With ``streaming=True``, invoke goes through ``_generate``/``_agenerate``, which stream
+        # (reporting each token to the callbacks) and then re-parse tool arguments strictly;
+        # langchain-core's own merge would repair truncated JSON into a valid-looking call.
+        if self.streaming and "stream" not in kwargs:
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -333,8 +356,7 @@ class BaseChatGPT52(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         if self.streaming:
-            result = generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-            return _strict_result(result)
+            return _strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
         body, stop = self._build_request(messages, stop, False, kwargs)
         data, headers = self._get_transport().post(_PATH, body)
         return self._finish_result(data, headers, stop)
@@ -347,10 +369,8 @@ class BaseChatGPT52(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         if self.streaming:
-            result = await agenerate_from_stream(
-                self._astream(messages, stop, run_manager, **kwargs)
-            )
-            return _strict_result(result)
+            chunks = [c async for c in self._astream(messages, stop, run_manager, **kwargs)]
+            return _strict_result(chunks)
         body, stop = self._build_request(messages, stop, False, kwargs)
         data, headers = await self._get_transport().apost(_PATH, body)
         return self._finish_result(data, headers, stop)
@@ -469,12 +489,25 @@ class BaseChatGPT52(BaseChatModel):
                 formatted.append(convert_to_openai_tool(tool, strict=strict))
             except Exception as exc:
                 raise ValueError(f"tools[{i}] is not a valid tool ({exc})") from exc
-        names = [t["function"]["name"] for t in formatted if t.get("type") == "function"]
-        for name in names:
-            if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
+        names: list[str] = []
+        for i, formatted_tool in enumerate(formatted):
+            if formatted_tool.get("type") != "function":
+                continue
+            fn = formatted_tool.get("function")
+            name = fn.get("name") if isinstance(fn, Mapping) else None
+            if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
                 raise ValueError(
                     f"tool name {name!r} must be 1-64 characters of letters, digits, '_' or '-'"
                 )
+            params = fn.get("parameters") if isinstance(fn, Mapping) else None
+            if params is not None and not (
+                isinstance(params, Mapping) and params.get("type", "object") == "object"
+            ):
+                raise ValueError(
+                    f"tools[{i}] ({name}): parameters must be a JSON schema of type 'object', "
+                    f"got {params!r}"
+                )
+            names.append(name)
         if tool_choice is not None:
             kwargs["tool_choice"] = _tool_choice(tool_choice, names)
         if parallel_tool_calls is not None:
@@ -521,6 +554,8 @@ class BaseChatGPT52(BaseChatModel):
                 if is_pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
+            # A refusal comes back as ``refusal`` text with no tool call: raise, not None.
+            parser = RunnableLambda(_raise_on_refusal) | parser
         elif method in ("json_schema", "json_mode"):
             if method == "json_schema":
                 assert tool is not None
@@ -539,7 +574,11 @@ class BaseChatGPT52(BaseChatModel):
                 }
             else:
                 response_format = {"type": "json_object"}
-            llm = self.bind(response_format=response_format, ls_structured_output_format=ls_format)
+            bind_kwargs: dict[str, Any] = {"response_format": response_format}
+            if schema is not None:
+                # langchain-core reads ``schema`` from this dict on every call (KeyError without).
+                bind_kwargs["ls_structured_output_format"] = ls_format
+            llm = self.bind(**bind_kwargs)
             inner: Runnable[Any, Any] = (
                 PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
                 if is_pydantic
@@ -592,11 +631,26 @@ def _tool_choice(choice: dict[str, Any] | str | bool, names: list[str]) -> dict[
     raise ValueError(f"unsupported tool_choice {choice!r}")
 
 
-def _strict_result(result: ChatResult) -> ChatResult:
-    for gen in result.generations:
-        if isinstance(gen.message, AIMessage):
-            gen.message = _wire.strict_tool_calls(gen.message)
-    return result
+def _strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
+    """Merge streamed chunks into one result, re-parsing tool arguments strictly.
+
+    The strict parse needs the raw ``tool_call_chunks``, which converting the merged chunk to an
+    ``AIMessage`` drops, so it runs on the merged chunk first.
+    """
+    if not chunks:
+        raise ValueError("No generations found in stream.")
+    total = chunks[0] + chunks[1:] if len(chunks) > 1 else chunks[0]
+    message: BaseMessage = total.message
+    if isinstance(message, AIMessageChunk):
+        message = _wire.strict_tool_calls(message)
+    return ChatResult(
+        generations=[
+            ChatGeneration(
+                message=message_chunk_to_message(message),
+                generation_info=total.generation_info,
+            )
+        ]
+    )
 
 
 def _estimate_tokens(text: str) -> int:
@@ -612,7 +666,7 @@ class _ChunkStep:
     Applies client-side stop sequences and adds response-header metadata to the last chunk.
     """
 
-    __slots__ = ("_filter", "_headers_md", "_md_done")
+    __slots__ = ("_choice_seen", "_filter", "_headers", "_headers_md", "_md_done")
 
     def __init__(
         self,
@@ -622,9 +676,23 @@ class _ChunkStep:
         self._filter = StopFilter(stop) if stop else None
         self._headers_md = headers_md
         self._md_done = False
+        self._choice_seen = False
+        self._headers: Mapping[str, str] | None = None
+
+    def _invalid(self, exc: APIResponseValidationError) -> APIResponseValidationError:
+        """``exc`` with the response's request id (the pure parsers do not know it)."""
+        if exc.request_id is None and self._headers is not None:
+            exc.request_id = self._headers_md(self._headers).get("request_id")
+        return exc
 
     def __call__(self, data: Any, headers: Mapping[str, str]) -> list[ChatGenerationChunk]:
-        chunk = _wire.chunk_to_generation(data)
+        self._headers = headers
+        try:
+            chunk = _wire.chunk_to_generation(data)
+        except APIResponseValidationError as exc:
+            raise self._invalid(exc) from None
+        if not self._choice_seen and data.get("choices"):
+            self._choice_seen = True
         if chunk is None:
             return []
         msg = chunk.message
@@ -660,7 +728,18 @@ class _ChunkStep:
         return [ChatGenerationChunk(message=msg, generation_info=chunk.generation_info)]
 
     def end(self) -> ChatGenerationChunk | None:
-        """Text still held back by the stop filter when the stream ended without a finish."""
+        """Text still held back by the stop filter when the stream ended without a finish.
+
+        Raises ``APIResponseValidationError`` when no chunk carried a choice (``choices``
+        empty or null throughout, or no chunk at all): that is no completion.
+        """
+        if not self._choice_seen:
+            raise self._invalid(
+                APIResponseValidationError(
+                    "the stream ended without any choice (no chunk, or `choices` empty or "
+                    "null in every chunk)"
+                )
+            )
         if self._filter is None:
             return None
         rest = self._filter.flush()

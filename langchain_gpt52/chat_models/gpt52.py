@@ -46,43 +46,87 @@ class ChatGPT52(BaseChatGPT52):
 
             from langchain_gpt52 import ChatGPT52
 
-            llm = ChatGPT52(base_url="http://localhost:8000/v1", api_key="...", model="gpt-5.2")
+            # OpenAI itself: ChatGPT52(base_url="https://api.openai.com/v1", api_key="sk-...").
+            # Here GPT52_BASE_URL / GPT52_API_KEY come from the environment and point at a
+            # gateway that serves GPT-5.2 as "openai/gpt-5-2" and documents ``max_tokens``.
+            llm = ChatGPT52(model="openai/gpt-5-2", max_tokens=200, max_tokens_param="max_tokens")
+
+        The outputs shown below are the offline emulator's (a real model words its answers
+        differently; the shapes are the same).
 
     Invoke:
         .. code-block:: python
 
-            llm.invoke("Say hello").content
+            llm.invoke("Hello!").content
+            # -> 'Hello! How can I help you today?'
 
     Stream:
         .. code-block:: python
 
-            for chunk in llm.stream("Count to five"):
-                print(chunk.text, end="")
+            for chunk in llm.stream("What is 5 + 5?"):
+                print(chunk.text, end="")  # 5 + 5 = 10.
 
     Async:
         .. code-block:: python
 
-            await llm.ainvoke("Say hello")
+            (await llm.ainvoke("How are you?")).content
+            # -> "I'm doing well, thanks for asking! How can I help you today?"
 
     Tool calling:
         .. code-block:: python
 
-            llm.bind_tools([get_weather], tool_choice="required").invoke("Weather in Rome?")
+            def get_weather(location: str) -> str:
+                '''Get the current weather in a given location.'''
+                return "sunny"
+
+            msg = llm.bind_tools([get_weather], tool_choice="required").invoke("Weather in Rome?")
+            msg.tool_calls
+            # -> [{'name': 'get_weather', 'args': {'location': 'Rome'}, 'id': 'call_...',
+            #      'type': 'tool_call'}]
 
     Structured output:
         .. code-block:: python
 
-            llm.with_structured_output(Joke, method="function_calling").invoke("A joke")
+            from pydantic import BaseModel
+
+            class Joke(BaseModel):
+                '''A joke with a setup and a punchline.'''
+
+                setup: str
+                punchline: str
+
+            joke = llm.with_structured_output(Joke, method="function_calling").invoke("A joke")
+            isinstance(joke, Joke)
+            # -> True
 
     Image input:
-        Standard image blocks (URL or base64) and OpenAI ``image_url`` parts.
+        Standard image blocks (URL or base64) and OpenAI ``image_url`` parts:
+
+        .. code-block:: python
+
+            msg = llm.invoke([{"role": "user", "content": [
+                {"type": "text", "text": "Describe this image"},
+                {"type": "image", "url": "https://example.com/cat.png"},
+            ]}])
+            msg.content
+            # -> 'You said: "Describe this image" I see 1 image.'
 
     Token usage:
-        ``msg.usage_metadata`` on invoke and on the last streamed chunk.
+        ``msg.usage_metadata`` on invoke and on the last streamed chunk:
+
+        .. code-block:: python
+
+            msg.usage_metadata["input_tokens"], msg.usage_metadata["output_tokens"]
+            # -> (95, 14)
 
     Response metadata:
         ``model_name``, ``finish_reason``, ``id``, ``system_fingerprint``, ``service_tier``,
-        ``request_id`` (from ``x-request-id``).
+        ``request_id`` (from ``x-request-id``) when the endpoint sends them:
+
+        .. code-block:: python
+
+            msg.response_metadata["model_name"], msg.response_metadata["finish_reason"]
+            # -> ('gpt-5.2-2025-12-11', 'stop')
     """
 
     _spec: ClassVar[ProviderSpec] = ProviderSpec(

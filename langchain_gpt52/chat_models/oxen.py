@@ -50,26 +50,34 @@ class ChatOxen(BaseChatGPT52):
 
             from langchain_gpt52 import ChatOxen
 
-            llm = ChatOxen(max_tokens=300)
+            llm = ChatOxen(max_tokens=300)  # key from OXEN_API_KEY
+            llm.model_name
+            # -> 'gpt-5-2-chat-latest'
+
+        The outputs shown below are the offline emulator's (a real model words its answers
+        differently; the shapes are the same).
 
     Invoke:
         .. code-block:: python
 
-            msg = llm.invoke([("system", "Be brief."), ("human", "Say hello")])
+            msg = llm.invoke([("system", "Be brief."), ("human", "Hello!")])
             msg.content
+            # -> 'Hello! How can I help you today?'
 
     Stream:
         .. code-block:: python
 
-            for chunk in llm.stream("Write a haiku about GPT-5.2"):
-                print(chunk.text, end="", flush=True)
+            for chunk in llm.stream("What is 7 * 6?"):
+                print(chunk.text, end="", flush=True)  # 7 * 6 = 42.
 
     Async:
         .. code-block:: python
 
-            msg = await llm.ainvoke("Say hello")
-            async for chunk in llm.astream("Count to three"):
-                print(chunk.text, end="")
+            msg = await llm.ainvoke("Hi there")
+            async for chunk in llm.astream("What is 10 / 4?"):
+                print(chunk.text, end="")  # 10 / 4 = 2.5.
+            msg.content
+            # -> 'Hello! How can I help you today?'
 
     Tool calling:
         .. code-block:: python
@@ -80,7 +88,7 @@ class ChatOxen(BaseChatGPT52):
 
             msg = llm.bind_tools([get_weather]).invoke("What is the weather in Oslo?")
             msg.tool_calls
-            # [{'name': 'get_weather', 'args': {'location': 'Oslo'}, 'id': 'call_...', ...}]
+            # -> [{'name': 'get_weather', 'args': {'location': 'Oslo'}, 'id': 'call_...', ...}]
 
     Structured output:
         .. code-block:: python
@@ -88,32 +96,43 @@ class ChatOxen(BaseChatGPT52):
             from typing_extensions import TypedDict
 
             class Answer(TypedDict):
+                '''An answer and how sure the model is of it.'''
+
                 answer: str
                 confidence: float
 
             llm.with_structured_output(Answer).invoke("Is the sky blue?")
-            # {'answer': '...', 'confidence': 0.5}
+            # -> {'answer': 'Answer: Is the sky blue?', 'confidence': 0}
+
+        Also ``method="function_calling"`` and ``method="json_mode"``, ``include_raw=True``;
+        a refusal raises ``RefusalError``.
 
     Image input:
         .. code-block:: python
 
-            llm.invoke([{"role": "user", "content": [
+            # b64_png: a base64-encoded PNG (or give a public https:// URL)
+            msg = llm.invoke([{"role": "user", "content": [
                 {"type": "text", "text": "What is in this image?"},
-                {"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}},
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64_png}"}},
             ]}])
+            msg.content
+            # -> 'You said: "What is in this image?" I see 1 image.'
 
     Token usage:
         .. code-block:: python
 
             msg.usage_metadata
-            # {'input_tokens': 12, 'output_tokens': 9, 'total_tokens': 21}
+            # -> {'input_tokens': 97, 'output_tokens': 16, 'total_tokens': 113}
+
+        Oxen.ai reports the three counters only (no cached or reasoning details).
 
     Response metadata:
         .. code-block:: python
 
             msg.response_metadata
-            # {'model_provider': 'openai', 'model_name': 'gpt-5-2-chat-latest',
-            #  'finish_reason': 'stop', 'id': 'chatcmpl-...'}
+            # -> {'model_name': 'gpt-5-2-chat-latest', 'id': 'chatcmpl-...', 'token_usage': {...},
+            #     'system_fingerprint': None, 'finish_reason': 'stop', 'model_provider': 'openai',
+            #     'created': ...}
 
         Oxen.ai does not accept the ``developer`` role: system messages are sent as
         ``system``, and ``use_developer_role=True`` is rejected.

@@ -1,0 +1,928 @@
+"""A loopback HTTP/1.1 server that behaves like the AI/ML API and Oxen.ai chat endpoints.
+
+The network side is a small server on ``asyncio.start_server`` and ``h11`` (which httpx already
+depends on through httpcore), so the emulator needs no web framework and keeps full control over the
+bytes on the wire: it can delay the first byte, cut a stream mid-way or reset the TCP connection.
+What a reply *says* comes from the pure functions in ``_logic``; this module decides routing, auth,
+credits, faults, headers and framing.
+
+:class:`Emulator` runs the server on its own event loop in a daemon thread, so synchronous and
+asynchronous tests (on any event loop) can use it alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+import socket
+import struct
+import threading
+import traceback
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Literal, cast
+
+import h11
+
+from langchain_gpt52.testing import _logic
+from langchain_gpt52.testing._faults import REPLACEMENTS, Fault
+
+Provider = Literal["aimlapi", "oxen"]
+
+#: Largest request body the emulator reads; larger ones get a 413 and the connection is closed.
+MAX_BODY_BYTES = 20 * 1024 * 1024
+_MAX_HEAD_BYTES = 64 * 1024
+_READ_SIZE = 256 * 1024
+_BACKLOG = 2048
+_LINGER_SECONDS = 5.0
+
+_AIMLAPI_CHAT = "/v1/chat/completions"
+_OXEN_CHAT = "/api/ai/chat/completions"
+_AIMLAPI_MODELS = "/v1/models"
+_OXEN_MODELS = "/api/ai/models"
+_OXEN_PREFIX = "/api/ai"
+
+_DONE_EVENT = b"data: [DONE]\n\n"
+_INVALID_UTF8 = b"\xff\xfe caf\xe9 "
+_UTF8_MARKER = "EMULATOR-INVALID-UTF8-MARKER"
+
+_DEFAULT_MESSAGES: dict[int, str] = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    408: "Request timeout",
+    409: "Conflict",
+    413: "Request body too large",
+    422: "Unprocessable entity",
+    429: "Rate limit exceeded",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Generation timeout",
+}
+
+_AIMLAPI_MODEL_LIST: dict[str, Any] = {
+    "object": "list",
+    "data": [
+        {
+            "id": "openai/gpt-5-2",
+            "object": "model",
+            "type": "chat-completion",
+            "info": {"name": "GPT-5.2", "developer": "OpenAI", "context_length": 400000},
+            "features": [
+                "openai/chat-completion",
+                "openai/chat-completion.function",
+                "openai/chat-completion.response-format",
+                "openai/chat-completion.stream",
+                "openai/chat-completion.vision",
+            ],
+        }
+    ],
+}
+
+_MALFORMED_COMPLETION = (
+    b'{"id":"chatcmpl-emulator-malformed","object":"chat.completion","created":1765400000,'
+    b'"model":"gpt-5.2-2025-12-11","choices":[{"index":0,"message":{"role":"assistant",'
+    b'"content":"This body is cut short on purpose"},"finish_reason":"stop"}]}'
+)
+
+_HTML_PAGE = (
+    "<!DOCTYPE html>\n<html>\n<head><title>{code} {phrase}</title></head>\n"
+    "<body>\n<h1>{code} {phrase}</h1>\n"
+    "<p>The upstream server did not answer in time or sent an invalid response.</p>\n"
+    "<hr><address>emulated-edge-proxy</address>\n</body>\n</html>\n"
+)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator received it.
+
+    ``path`` is the request target as sent (including any query string); ``headers`` has lower-cased
+    names (repeated headers joined with ``", "``); ``json`` is the parsed body, or ``None`` when the
+    body is empty or not JSON.
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(hash=False)
+    body: bytes
+    json: Any | None = field(default=None, hash=False)
+
+
+@dataclass
+class _Reply:
+    """What to put on the wire for one request (built by the app, acted out by the server)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    events: list[bytes] | None = None  # not None: a chunked stream of these pieces
+    delay_first: float = 0.0  # seconds to wait before the status line
+    delay_between: float = 0.0  # seconds to wait between stream pieces
+    abort: bool = False  # reset the connection (RST) instead of answering
+    cut: bool = False  # close the connection before the body is complete
+    close: bool = False  # close the connection after this reply
+
+
+_App = Callable[[str, str, dict[str, str], bytes, bool], _Reply]
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _dumps(obj: Any, *, sort: bool = False) -> bytes:
+    """Compact JSON, UTF-8 (falls back to ASCII escapes for strings holding lone surrogates)."""
+    try:
+        return json.dumps(obj, separators=(",", ":"), sort_keys=sort, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":"), sort_keys=sort).encode()
+
+
+def _merge_headers(
+    base: Iterable[tuple[str, str]], overrides: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    merged = {name: value for name, value in base}
+    for name, value in overrides:
+        merged[name.lower()] = value
+    return list(merged.items())
+
+
+def _usage_numbers(obj: Any) -> tuple[Any, Any]:
+    """``(credits_used, usd_spent)`` from ``obj["meta"]["usage"]``; ``None`` where missing."""
+    if not isinstance(obj, dict):
+        return None, None
+    meta = obj.get("meta")
+    usage = meta.get("usage") if isinstance(meta, dict) else None
+    if not isinstance(usage, dict):
+        return None, None
+    return usage.get("credits_used"), usage.get("usd_spent")
+
+
+def _header_number(value: Any) -> str:
+    """A number as a plain decimal header value (``0.00006``, never ``6e-05``)."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _inject_invalid_utf8(obj: Any, holder: dict[str, Any], key: str, *, sort: bool) -> bytes:
+    """Encode ``obj`` with invalid UTF-8 bytes placed at the start of ``holder[key]``."""
+    original = holder.get(key)
+    holder[key] = _UTF8_MARKER
+    encoded = _dumps(obj, sort=sort)
+    rest = _dumps(original)[1:-1] if isinstance(original, str) else b""
+    return encoded.replace(_UTF8_MARKER.encode(), _INVALID_UTF8 + rest, 1)
+
+
+def _first_choice_part(obj: Any, part: str) -> dict[str, Any] | None:
+    """``obj["choices"][0][part]`` when it is a dict, else ``None``."""
+    if not isinstance(obj, dict):
+        return None
+    choices = obj.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return None
+    value = choices[0].get(part)
+    return value if isinstance(value, dict) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The HTTP/1.1 side
+# ---------------------------------------------------------------------------------------------
+
+
+def _send(conn: h11.Connection, event: h11.Event) -> bytes:
+    data = conn.send(event)
+    return data if data is not None else b""
+
+
+def _reset_connection(writer: asyncio.StreamWriter) -> None:
+    """Abort the connection so the peer sees a TCP RST (SO_LINGER with a zero timeout)."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+class _HTTPServer:
+    """Serves an :data:`_App` over HTTP/1.1 with keep-alive, chunked streams and faults."""
+
+    def __init__(self, app: _App, on_error: Callable[[str], None]) -> None:
+        self._app = app
+        self._on_error = on_error
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        self._server = await asyncio.start_server(
+            self._handle, host, port, backlog=_BACKLOG, reuse_address=True
+        )
+        address = self._server.sockets[0].getsockname()
+        return str(address[0]), int(address[1])
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD_BYTES)
+        try:
+            while await self._serve_one(conn, reader, writer):
+                conn.start_next_cycle()
+        except h11.RemoteProtocolError as exc:
+            await self._answer_protocol_error(conn, writer, exc)
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
+            pass  # the client went away
+        except Exception:
+            self._on_error(traceback.format_exc())
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+            writer.close()
+
+    async def _next_event(
+        self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> Any:
+        while True:
+            event = conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            if conn.they_are_waiting_for_100_continue:
+                writer.write(_send(conn, h11.InformationalResponse(status_code=100, headers=[])))
+            conn.receive_data(await reader.read(_READ_SIZE))
+
+    async def _serve_one(
+        self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Read one request and answer it; True when the connection can serve another."""
+        event = await self._next_event(conn, reader, writer)
+        if not isinstance(event, h11.Request):
+            return False  # ConnectionClosed: the client closed an idle keep-alive connection
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in event.headers:
+            name = raw_name.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        too_large = False
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            too_large = True
+        parts: list[bytes] = []
+        size = 0
+        while not too_large:
+            part = await self._next_event(conn, reader, writer)
+            if isinstance(part, h11.Data):
+                size += len(part.data)
+                if size > MAX_BODY_BYTES:
+                    too_large = True
+                    break
+                parts.append(bytes(part.data))
+            elif isinstance(part, h11.EndOfMessage):
+                break
+            else:
+                return False
+        method = event.method.decode("ascii", "replace")
+        target = event.target.decode("latin-1")
+        body = b"" if too_large else b"".join(parts)
+        reply = self._app(method, target, headers, body, too_large)
+        if not await self._write_reply(conn, writer, reply, head_only=method == "HEAD"):
+            return False
+        if too_large:
+            await self._linger(reader, writer)
+            return False
+        return conn.our_state is h11.DONE and conn.their_state is h11.DONE
+
+    @staticmethod
+    async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Half-close, then discard what the client still sends (for a while), so that closing
+        with unread data does not reset the connection before the client reads our answer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _LINGER_SECONDS
+        with contextlib.suppress(ConnectionError, OSError, asyncio.TimeoutError):
+            if writer.can_write_eof():
+                writer.write_eof()
+            while (remaining := deadline - loop.time()) > 0:
+                if not await asyncio.wait_for(reader.read(_READ_SIZE), remaining):
+                    break
+
+    async def _write_reply(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, reply: _Reply, *, head_only: bool
+    ) -> bool:
+        """Send ``reply``; True when the HTTP message was completed normally."""
+        if reply.delay_first > 0:
+            await asyncio.sleep(reply.delay_first)
+        if reply.abort:
+            _reset_connection(writer)
+            return False
+        headers = list(reply.headers)
+        if reply.close:
+            headers.append(("connection", "close"))
+        no_body = head_only or reply.status in (204, 304)
+        reason = _phrase(reply.status).encode()
+        if reply.events is None:
+            body = reply.body
+            if reply.status not in (204, 304):
+                headers.append(("content-length", str(len(body))))
+            out = _send(
+                conn, h11.Response(status_code=reply.status, headers=headers, reason=reason)
+            )
+            if not no_body and reply.cut:
+                writer.write(out + _send(conn, h11.Data(data=body[: len(body) // 2])))
+                await writer.drain()
+                return False
+            if body and not no_body:
+                out += _send(conn, h11.Data(data=body))
+            writer.write(out + _send(conn, h11.EndOfMessage()))
+            await writer.drain()
+            return True
+        pieces = [
+            _send(conn, h11.Response(status_code=reply.status, headers=headers, reason=reason))
+        ]
+        if not no_body:
+            for index, piece in enumerate(reply.events):
+                if index and reply.delay_between > 0:
+                    writer.write(b"".join(pieces))
+                    pieces.clear()
+                    await writer.drain()
+                    await asyncio.sleep(reply.delay_between)
+                pieces.append(_send(conn, h11.Data(data=piece)))
+            if reply.cut:
+                writer.write(b"".join(pieces))
+                await writer.drain()
+                return False
+        pieces.append(_send(conn, h11.EndOfMessage()))
+        writer.write(b"".join(pieces))
+        await writer.drain()
+        return True
+
+    async def _answer_protocol_error(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, exc: h11.RemoteProtocolError
+    ) -> None:
+        if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+            return
+        status = exc.error_status_hint
+        body = f"{status} {_phrase(status)}\n".encode()
+        headers = [
+            ("content-type", "text/plain; charset=utf-8"),
+            ("content-length", str(len(body))),
+            ("connection", "close"),
+        ]
+        try:
+            out = _send(conn, h11.Response(status_code=status, headers=headers))
+            out += _send(conn, h11.Data(data=body)) + _send(conn, h11.EndOfMessage())
+        except h11.LocalProtocolError:
+            return
+        with contextlib.suppress(ConnectionError, OSError):
+            writer.write(out)
+            await writer.drain()
+
+
+# ---------------------------------------------------------------------------------------------
+# The emulator: routing, auth, credits, faults, recording
+# ---------------------------------------------------------------------------------------------
+
+
+class Emulator:
+    """A loopback emulator of the AI/ML API and Oxen.ai chat endpoints.
+
+    Use it as a context manager (sync or async) or call :meth:`start` and :meth:`stop`. The server
+    runs on its own event loop in a daemon thread; every public method is thread-safe.
+
+    ``api_key=None`` accepts any non-empty bearer token. ``credits`` is the AI/ML API balance
+    (``None``: unlimited): every answered AI/ML API chat request deducts its
+    ``meta.usage.credits_used``, and at zero or below requests get a 403.
+    ``aimlapi_done_marker=False`` ends AI/ML API streams without ``data: [DONE]``.
+    ``max_recorded`` bounds :attr:`requests` (oldest dropped; ``None``: no bound).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = "emulator-key",
+        credits: int | None = None,
+        aimlapi_done_marker: bool = True,
+        max_recorded: int | None = 10_000,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.api_key = api_key
+        self.aimlapi_done_marker = aimlapi_done_marker
+        self._initial = (api_key, credits, aimlapi_done_marker)
+        self._lock = threading.Lock()
+        self._lifecycle = threading.Lock()
+        self._credits: float | None = credits
+        self._queue: deque[tuple[Provider | None, Fault]] = deque()
+        self._records: deque[RecordedRequest] = deque(maxlen=max_recorded)
+        self._errors: list[str] = []
+        self._url: str | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Start serving (no-op if already running); returns ``self``."""
+        with self._lifecycle:
+            if self._thread is not None and self._thread.is_alive():
+                return self
+            ready = threading.Event()
+            failure: list[BaseException] = []
+            thread = threading.Thread(
+                target=self._run,
+                args=(ready, failure),
+                name="langchain-gpt52-emulator",
+                daemon=True,
+            )
+            thread.start()
+            if not ready.wait(timeout=30):
+                raise RuntimeError("the emulator did not start within 30 seconds")
+            if failure:
+                thread.join(timeout=5)
+                raise failure[0]
+            self._thread = thread
+            return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; safe to call more than once."""
+        with self._lifecycle:
+            thread, loop, stop_event = self._thread, self._loop, self._stop_event
+            self._thread = None
+            if thread is None:
+                return
+            if loop is not None and stop_event is not None:
+                with contextlib.suppress(RuntimeError):  # loop already closed
+                    loop.call_soon_threadsafe(stop_event.set)
+            thread.join(timeout=30)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Emulator:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(self._on_loop_exception)
+        try:
+            loop.run_until_complete(self._serve(loop, ready, failure))
+        except BaseException as exc:  # pragma: no cover - defensive
+            if not ready.is_set():
+                failure.append(exc)
+                ready.set()
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _serve(
+        self, loop: asyncio.AbstractEventLoop, ready: threading.Event, failure: list[BaseException]
+    ) -> None:
+        server = _HTTPServer(self._dispatch, self._record_error)
+        try:
+            host, port = await server.start(self.host, self.port)
+        except BaseException as exc:
+            failure.append(exc)
+            ready.set()
+            return
+        stop_event = asyncio.Event()
+        self._loop, self._stop_event = loop, stop_event
+        if ":" in host:
+            host = f"[{host}]"
+        self._url = f"http://{host}:{port}"
+        ready.set()
+        try:
+            await stop_event.wait()
+        finally:
+            await server.close()
+
+    def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, (ConnectionError, asyncio.CancelledError)):
+            return
+        detail = "".join(traceback.format_exception(exc)) if exc is not None else ""
+        self._record_error(f"{context.get('message', 'event loop error')}\n{detail}")
+
+    # -- public state ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``http://<host>:<port>`` of the running server."""
+        if self._url is None:
+            raise RuntimeError("the emulator has not been started; call start() first")
+        return self._url
+
+    @property
+    def aimlapi_base_url(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def oxen_base_url(self) -> str:
+        return self.url + "/api/ai"
+
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the requests received so far, oldest first."""
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def last_request(self) -> RecordedRequest | None:
+        with self._lock:
+            return self._records[-1] if self._records else None
+
+    @property
+    def credits(self) -> float | None:
+        """The remaining AI/ML API credit balance (``None``: unlimited)."""
+        with self._lock:
+            return self._credits
+
+    @property
+    def pending_faults(self) -> list[tuple[Provider | None, Fault]]:
+        """Queued faults not yet consumed, as ``(route, fault)`` pairs in consumption order."""
+        with self._lock:
+            return list(self._queue)
+
+    @property
+    def server_errors(self) -> list[str]:
+        """Tracebacks of unexpected errors inside the emulator (an empty list is healthy)."""
+        with self._lock:
+            return list(self._errors)
+
+    def enqueue(self, *faults: Fault, route: Literal["aimlapi", "oxen"] | None = None) -> None:
+        """Queue one-shot faults for the next chat-completions requests (of ``route``, or any)."""
+        if route not in (None, "aimlapi", "oxen"):
+            raise ValueError(f"route must be 'aimlapi', 'oxen' or None, got {route!r}")
+        for fault in faults:
+            if not isinstance(fault, Fault):
+                raise TypeError(f"expected a Fault, got {type(fault).__name__}")
+        with self._lock:
+            for fault in faults:
+                self._queue.extend([(route, fault)] * fault.times)
+
+    def reset(self) -> None:
+        """Clear queued faults, recorded requests and errors; restore credits, key and options."""
+        api_key, credits, done_marker = self._initial
+        with self._lock:
+            self._queue.clear()
+            self._records.clear()
+            self._errors.clear()
+            self._credits = credits
+        self.api_key = api_key
+        self.aimlapi_done_marker = done_marker
+
+    def set_credits(self, credits: int | None) -> None:
+        with self._lock:
+            self._credits = credits
+
+    # -- request handling (runs on the server thread) -----------------------------------------
+
+    def _record_error(self, text: str) -> None:
+        with self._lock:
+            self._errors.append(text)
+
+    def _take_fault(self, provider: Provider) -> Fault | None:
+        with self._lock:
+            for index, (route, fault) in enumerate(self._queue):
+                if route is None or route == provider:
+                    del self._queue[index]
+                    return fault
+        return None
+
+    def _dispatch(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, too_large: bool
+    ) -> _Reply:
+        path = target.split("?", 1)[0]
+        provider: Provider = (
+            "oxen" if path == _OXEN_PREFIX or path.startswith(_OXEN_PREFIX + "/") else "aimlapi"
+        )
+        parsed: Any = None
+        if body:
+            with contextlib.suppress(ValueError, RecursionError):
+                parsed = json.loads(body)
+        with self._lock:
+            self._records.append(RecordedRequest(method, target, headers, body, parsed))
+        try:
+            if too_large:
+                message = f"Request body exceeds {MAX_BODY_BYTES} bytes"
+                return self._error(provider, 413, message, path, headers, close=True)
+            if path in (_AIMLAPI_CHAT, _OXEN_CHAT):
+                if method != "POST":
+                    return self._not_allowed(provider, path, headers, "POST")
+                return self._chat(provider, path, headers, body, parsed)
+            if path == _AIMLAPI_MODELS:
+                if method != "GET":
+                    return self._not_allowed(provider, path, headers, "GET")
+                return self._json(provider, 200, _AIMLAPI_MODEL_LIST, headers)
+            if path == _OXEN_MODELS:
+                if method != "GET":
+                    return self._not_allowed(provider, path, headers, "GET")
+                return self._json(provider, 200, _logic.models_list(), headers)
+            if path.startswith(_OXEN_MODELS + "/"):
+                model_id = path[len(_OXEN_MODELS) + 1 :]
+                if model_id and "/" not in model_id:
+                    if method != "GET":
+                        return self._not_allowed(provider, path, headers, "GET")
+                    detail = _logic.model_detail(model_id)
+                    if detail is None:
+                        message = f"Model not found: {model_id}"
+                        return self._error(provider, 404, message, path, headers)
+                    return self._json(provider, 200, detail, headers)
+            return self._error(provider, 404, f"Cannot {method} {path}", path, headers)
+        except Exception:
+            self._record_error(traceback.format_exc())
+            message = "Internal server error (emulator)"
+            return self._error(provider, 500, message, path, headers, close=True)
+
+    # -- reply builders -------------------------------------------------------------------------
+
+    def _base_headers(
+        self, provider: Provider, request_headers: dict[str, str]
+    ) -> list[tuple[str, str]]:
+        if provider != "aimlapi":
+            return []
+        headers = [("x-inference-id", str(uuid.uuid4()))]
+        client_id = request_headers.get("x-client-request-id")
+        if client_id is not None:
+            headers.append(("x-client-request-id", client_id))
+        return headers
+
+    def _json(
+        self,
+        provider: Provider,
+        status: int,
+        obj: Any,
+        request_headers: dict[str, str],
+        *,
+        extra: Iterable[tuple[str, str]] = (),
+        close: bool = False,
+    ) -> _Reply:
+        headers = self._base_headers(provider, request_headers)
+        headers.append(("content-type", "application/json"))
+        headers.extend(extra)
+        return _Reply(status, headers, body=_dumps(obj, sort=provider == "oxen"), close=close)
+
+    def _error(
+        self,
+        provider: Provider,
+        status: int,
+        message: str,
+        path: str,
+        request_headers: dict[str, str],
+        *,
+        extra: Iterable[tuple[str, str]] = (),
+        close: bool = False,
+    ) -> _Reply:
+        body = _logic.error_body(provider, status, message, path=path)
+        return self._json(provider, status, body, request_headers, extra=extra, close=close)
+
+    def _not_allowed(
+        self, provider: Provider, path: str, request_headers: dict[str, str], allow: str
+    ) -> _Reply:
+        message = f"Method not allowed; use {allow}"
+        return self._error(provider, 405, message, path, request_headers, extra=[("allow", allow)])
+
+    def _auth_problem(self, request_headers: dict[str, str]) -> str | None:
+        value = request_headers.get("authorization")
+        if value is None:
+            return "Missing Authorization header; expected 'Authorization: Bearer <key>'"
+        scheme, _, token = value.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return "Malformed Authorization header; expected 'Authorization: Bearer <key>'"
+        expected = self.api_key
+        if expected is not None and token != expected:
+            return "Invalid API key"
+        return None
+
+    def _chat(
+        self,
+        provider: Provider,
+        path: str,
+        request_headers: dict[str, str],
+        body: bytes,
+        parsed: Any,
+    ) -> _Reply:
+        problem = self._auth_problem(request_headers)
+        if problem is not None:
+            return self._error(provider, 401, problem, path, request_headers)
+        if provider == "aimlapi":
+            with self._lock:
+                exhausted = self._credits is not None and self._credits <= 0
+            if exhausted:
+                message = "You are out of credits. Top up your balance to continue using the API."
+                return self._error(provider, 403, message, path, request_headers)
+        fault = self._take_fault(provider)
+        if fault is not None and fault.kind in REPLACEMENTS:
+            return self._replacement(provider, path, request_headers, fault)
+        reply = self._answer(provider, path, request_headers, body, parsed, fault)
+        if fault is not None and fault.kind == "slow_first_byte":
+            reply.delay_first = fault.seconds
+        return reply
+
+    def _replacement(
+        self, provider: Provider, path: str, request_headers: dict[str, str], fault: Fault
+    ) -> _Reply:
+        sort = provider == "oxen"
+        if fault.kind == "reset":
+            return _Reply(0, [], abort=True)
+        if fault.kind == "html":
+            page = _HTML_PAGE.format(code=fault.code, phrase=_phrase(fault.code)).encode()
+            return _Reply(fault.code, [("content-type", "text/html; charset=utf-8")], body=page)
+        if fault.kind == "malformed_json":
+            if fault.code < 400:
+                text = _MALFORMED_COMPLETION
+            else:
+                text = _dumps(_logic.error_body(provider, fault.code, "Upstream error", path=path))
+            headers = self._base_headers(provider, request_headers)
+            headers.append(("content-type", "application/json"))
+            return _Reply(fault.code, headers, body=text[: max(1, len(text) // 2)])
+        if fault.kind == "respond":
+            if fault.sse is not None:
+                events = [
+                    b"data: " + (item.encode() if isinstance(item, str) else _dumps(item)) + b"\n\n"
+                    for item in fault.sse
+                ]
+                if fault.done:
+                    events.append(_DONE_EVENT)
+                headers = _merge_headers([("content-type", "text/event-stream")], fault.headers)
+                return _Reply(fault.code, headers, events=events)
+            if fault.body is not None:
+                raw = fault.body
+            elif fault.json is not None:
+                raw = _dumps(fault.json)
+            else:
+                raw = b""
+            headers = _merge_headers([("content-type", "application/json")], fault.headers)
+            return _Reply(fault.code, headers, body=raw)
+        # status
+        if fault.body is not None:
+            raw = fault.body
+        elif fault.json is not None:
+            raw = _dumps(fault.json, sort=sort)
+        else:
+            message = fault.message or _DEFAULT_MESSAGES.get(fault.code) or _phrase(fault.code)
+            raw = _dumps(_logic.error_body(provider, fault.code, message, path=path), sort=sort)
+        base = self._base_headers(provider, request_headers)
+        base.append(("content-type", "application/json"))
+        if fault.retry_after is not None:
+            base.append(("retry-after", fault.retry_after))
+        return _Reply(fault.code, _merge_headers(base, fault.headers), body=raw)
+
+    def _answer(
+        self,
+        provider: Provider,
+        path: str,
+        request_headers: dict[str, str],
+        body: bytes,
+        parsed: Any,
+        fault: Fault | None,
+    ) -> _Reply:
+        if parsed is None:
+            message = "Request body is not valid JSON" if body else "Request body is empty"
+            return self._error(provider, 400, message, path, request_headers)
+        if not isinstance(parsed, dict):
+            return self._error(
+                provider, 400, "Request body must be a JSON object", path, request_headers
+            )
+        try:
+            _logic.validate(provider, parsed, path=path)
+        except _logic.RequestRejected as rejected:
+            return self._json(provider, rejected.status, rejected.body, request_headers)
+        kind = fault.kind if fault is not None else None
+        if parsed.get("stream"):
+            return self._stream(provider, request_headers, parsed, fault)
+        sort = provider == "oxen"
+        completion = _logic.complete(provider, parsed)
+        headers = self._base_headers(provider, request_headers)
+        headers.append(("content-type", "application/json"))
+        if provider == "aimlapi":
+            credits_used, usd_spent = _usage_numbers(completion)
+            if credits_used is not None:
+                headers.append(("x-aimlapi-credits-used", _header_number(credits_used)))
+            if usd_spent is not None:
+                headers.append(("x-aimlapi-usd-spent", _header_number(usd_spent)))
+            self._charge(credits_used)
+        if kind in ("empty_choices", "null_choices") and isinstance(completion, dict):
+            completion = {**completion, "choices": [] if kind == "empty_choices" else None}
+        if kind == "invalid_utf8":
+            completion = copy.deepcopy(completion)
+            reply_message = _first_choice_part(completion, "message")
+            holder, key = (
+                (reply_message, "content") if reply_message is not None else (completion, "note")
+            )
+            raw = _inject_invalid_utf8(completion, holder, key, sort=sort)
+        else:
+            raw = _dumps(completion, sort=sort)
+        return _Reply(200, headers, body=raw, cut=kind == "cut_stream")
+
+    def _stream(
+        self,
+        provider: Provider,
+        request_headers: dict[str, str],
+        parsed: dict[str, Any],
+        fault: Fault | None,
+    ) -> _Reply:
+        sort = provider == "oxen"
+        kind = fault.kind if fault is not None else None
+        chunks = list(_logic.stream_chunks(provider, parsed))
+        if provider == "aimlapi":
+            credits_used: Any = None
+            for chunk in chunks:
+                used, _ = _usage_numbers(chunk)
+                if used is not None:
+                    credits_used = used
+            self._charge(credits_used)
+        if kind in ("empty_choices", "null_choices"):
+            replacement: list[Any] | None = [] if kind == "empty_choices" else None
+            chunks = [{**chunk, "choices": replacement} for chunk in chunks]
+        events = [b"data: " + _dumps(chunk, sort=sort) + b"\n\n" for chunk in chunks]
+        if kind == "invalid_utf8":
+            events = self._corrupt_stream(chunks, events, sort=sort)
+        done = provider == "oxen" or self.aimlapi_done_marker
+        cut = False
+        if fault is not None and kind == "cut_stream":
+            events, done, cut = events[: fault.after], False, True
+        elif fault is not None and kind == "truncated_sse":
+            source = chunks[min(fault.after, len(chunks) - 1)] if chunks else {"choices": []}
+            line = b"data: " + _dumps(source, sort=sort)
+            events = [*events[: fault.after], line[: max(len(b"data: {"), len(line) // 2)]]
+            done = False
+        elif kind == "no_done":
+            done = False
+        if done:
+            events.append(_DONE_EVENT)
+        headers = self._base_headers(provider, request_headers)
+        headers.extend([("content-type", "text/event-stream"), ("cache-control", "no-cache")])
+        delay = fault.seconds if fault is not None and kind == "slow_chunks" else 0.0
+        return _Reply(200, headers, events=events, delay_between=delay, cut=cut)
+
+    @staticmethod
+    def _corrupt_stream(chunks: list[Any], events: list[bytes], *, sort: bool) -> list[bytes]:
+        for index, chunk in enumerate(chunks):
+            delta = _first_choice_part(chunk, "delta")
+            if delta is not None and isinstance(delta.get("content"), str) and delta["content"]:
+                chunk = copy.deepcopy(chunk)
+                delta = cast(dict[str, Any], _first_choice_part(chunk, "delta"))
+                line = b"data: " + _inject_invalid_utf8(chunk, delta, "content", sort=sort)
+                return [*events[:index], line + b"\n\n", *events[index + 1 :]]
+        return [b"data: " + _INVALID_UTF8 + b"\n\n", *events]
+
+    def _charge(self, credits_used: Any) -> None:
+        if not _is_number(credits_used):
+            return
+        with self._lock:
+            if self._credits is not None:
+                self._credits -= credits_used

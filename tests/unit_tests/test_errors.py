@@ -1,0 +1,308 @@
+"""``parse_error_body`` and ``error_from_response`` over every documented error shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from langchain_core import exceptions as core
+
+from langchain_gpt52 import errors
+from langchain_gpt52.errors import error_from_response, parse_error_body
+
+OPENAI = {
+    "error": {
+        "message": "Incorrect API key provided: sk-abc***.",
+        "type": "invalid_request_error",
+        "code": "invalid_api_key",
+        "param": None,
+    }
+}
+NEST = {
+    "message": "Insufficient credits. Please top up your balance.",
+    "path": "/v1/chat/completions",
+    "requestId": "0c6a2b3e-nest",
+    "statusCode": 403,
+    "timestamp": "2025-12-12T10:00:00.000Z",
+}
+ZOD = {
+    "title": "Bad Request",
+    "status": 400,
+    "message": "Body validation error",
+    "instance": "/v1/chat/completions",
+    "timestamp": "2025-12-12T10:00:00.000Z",
+    "error": {
+        "name": "ZodError",
+        "message": "Validation failed",
+        "data": [
+            {
+                "code": "invalid_enum_value",
+                "path": ["reasoning_effort"],
+                "message": "Invalid enum value. Expected 'low' | 'medium' | 'high'",
+            },
+            {
+                "code": "too_big",
+                "path": ["messages", 0, "content"],
+                "message": "String must contain at most 10 character(s)",
+            },
+        ],
+    },
+}
+OXEN_TYPED = {
+    "error": {
+        "type": "rate_limit_error",
+        "title": "Rate limit exceeded",
+        "detail": "You have sent too many requests, try again later",
+    },
+    "status": "error",
+    "status_message": "rate_limited",
+}
+OXEN_NOT_FOUND = {"error": {"message": "Model not found: gpt-9"}}
+HTML_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "message_parts", "code", "request_id"),
+    [
+        pytest.param(OPENAI, ["Incorrect API key provided"], "invalid_api_key", None, id="openai"),
+        pytest.param(
+            json.dumps(OPENAI).encode(), ["Incorrect API key"], "invalid_api_key", None, id="bytes"
+        ),
+        pytest.param(NEST, ["Insufficient credits"], None, "0c6a2b3e-nest", id="aimlapi-nest"),
+        pytest.param(
+            ZOD,
+            [
+                "Body validation error",
+                "reasoning_effort: Invalid enum value",
+                "messages.0.content: String must contain at most",
+            ],
+            "ZodError",
+            None,
+            id="aimlapi-zod",
+        ),
+        pytest.param(
+            OXEN_TYPED,
+            ["Rate limit exceeded", "too many requests"],
+            "rate_limit_error",
+            None,
+            id="oxen-typed",
+        ),
+        pytest.param(OXEN_NOT_FOUND, ["Model not found: gpt-9"], None, None, id="oxen-message"),
+        pytest.param({"detail": "Not Found"}, ["Not Found"], None, None, id="detail"),
+        pytest.param({"error": "plain string"}, ["plain string"], None, None, id="error-string"),
+        pytest.param(
+            {"status": "error", "status_message": "Internal failure"},
+            ["Internal failure"],
+            None,
+            None,
+            id="status-message",
+        ),
+        pytest.param(HTML_502, ["502 Bad Gateway"], None, None, id="html"),
+        pytest.param(
+            b"<html><body><p>Service <b>down</b></p></body></html>",
+            ["Service down"],
+            None,
+            None,
+            id="html-no-title",
+        ),
+        pytest.param(b"upstream connect error", ["upstream connect error"], None, None, id="text"),
+        pytest.param("Generation timeout", ["Generation timeout"], None, None, id="str"),
+    ],
+)
+def test_parse_error_body(
+    body: Any, message_parts: list[str], code: str | None, request_id: str | None
+) -> None:
+    message, got_code, got_rid = parse_error_body(body)
+    assert message is not None
+    for part in message_parts:
+        assert part.lower() in message.lower()
+    assert "<" not in message
+    assert got_code == code
+    assert got_rid == request_id
+
+
+@pytest.mark.parametrize("body", [b"", b"   \n", "", None, {}])
+def test_parse_error_body_empty(body: Any) -> None:
+    assert parse_error_body(body) == (None, None, None)
+
+
+def test_parse_error_body_invalid_utf8() -> None:
+    message, code, rid = parse_error_body(b"\xff\xfe oops \xc3")
+    assert message is not None
+    assert "oops" in message
+    assert code is None
+    assert rid is None
+
+
+def test_parse_error_body_long_text_is_truncated() -> None:
+    message, _, _ = parse_error_body(b"x" * 5000)
+    assert message is not None
+    assert len(message) <= 500
+
+
+@pytest.mark.parametrize(
+    ("status", "cls", "core_cls"),
+    [
+        (400, errors.BadRequestError, core.ModelInvalidRequestError),
+        (422, errors.BadRequestError, core.ModelInvalidRequestError),
+        (401, errors.AuthenticationError, core.ModelAuthenticationError),
+        (403, errors.PermissionDeniedError, core.ModelPermissionDeniedError),
+        (404, errors.NotFoundError, core.ModelNotFoundError),
+        (409, errors.ConflictError, core.ModelAPIError),
+        (429, errors.RateLimitError, core.ModelRateLimitError),
+        (500, errors.InternalServerError, core.ModelAPIError),
+        (502, errors.InternalServerError, core.ModelAPIError),
+        (503, errors.InternalServerError, core.ModelAPIError),
+        (504, errors.InternalServerError, core.ModelAPIError),
+        (418, errors.InternalServerError, core.ModelAPIError),
+        (451, errors.InternalServerError, core.ModelAPIError),
+        (599, errors.InternalServerError, core.ModelAPIError),
+    ],
+)
+@pytest.mark.parametrize("provider", ["AI/ML API", "Oxen.ai"])
+def test_status_class_mapping(
+    status: int, cls: type[Exception], core_cls: type[Exception], provider: str
+) -> None:
+    exc = error_from_response(status, {"message": "boom"}, {}, provider=provider)
+    assert type(exc) is cls
+    assert isinstance(exc, core_cls)
+    assert isinstance(exc, errors.APIStatusError)
+    assert isinstance(exc, errors.APIError)
+    assert isinstance(exc, core.ModelError)
+    assert exc.status_code == status
+    assert exc.provider_message == "boom"
+    assert f"HTTP {status}" in str(exc)
+    assert provider in str(exc)
+    assert "boom" in str(exc)
+
+
+def test_403_aimlapi_out_of_credits_hint() -> None:
+    exc = error_from_response(403, NEST, {}, provider="AI/ML API")
+    assert isinstance(exc, errors.PermissionDeniedError)
+    assert "out of credits" in str(exc)
+    assert "Insufficient credits" in str(exc)
+    other = error_from_response(403, NEST, {}, provider="Oxen.ai")
+    assert "out of credits" not in str(other)
+
+
+def test_401_hint_mentions_key() -> None:
+    exc = error_from_response(401, OPENAI, {}, provider="OpenAI-compatible endpoint")
+    assert isinstance(exc, errors.AuthenticationError)
+    assert "API key" in str(exc)
+    assert "invalid_api_key" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "error": {
+                "message": "This model's maximum context length is 400000 tokens.",
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+        },
+        {"error": {"message": "Input is too long", "code": "context_length_exceeded"}},
+        {"message": "Your prompt is too long for the context window"},
+        {"error": {"type": "bad_request", "title": "Bad Request", "detail": "too many tokens"}},
+    ],
+)
+@pytest.mark.parametrize("status", [400, 422])
+def test_context_overflow(body: dict[str, Any], status: int) -> None:
+    exc = error_from_response(status, body, {}, provider="AI/ML API")
+    assert type(exc) is errors.ContextOverflowError
+    assert isinstance(exc, errors.BadRequestError)
+    assert isinstance(exc, core.ContextOverflowError)
+    assert isinstance(exc, core.ModelInvalidRequestError)
+
+
+def test_context_message_on_500_is_not_overflow() -> None:
+    exc = error_from_response(500, {"message": "context length"}, {}, provider="x")
+    assert type(exc) is errors.InternalServerError
+
+
+def test_zod_message_names_field_path() -> None:
+    exc = error_from_response(400, json.dumps(ZOD).encode(), {}, provider="AI/ML API")
+    assert isinstance(exc, errors.BadRequestError)
+    assert "reasoning_effort: Invalid enum value" in str(exc)
+    assert "messages.0.content" in str(exc)
+    assert exc.body == ZOD  # JSON bytes decoded for the caller
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        (NEST, {"x-inference-id": "inf-header"}, "0c6a2b3e-nest"),  # body wins
+        ({"message": "x"}, {"x-inference-id": "inf-header"}, "inf-header"),
+        ({"message": "x"}, {"x-request-id": "req-header"}, "req-header"),
+        ({"message": "x", "request_id": "snake"}, {}, "snake"),
+        ({"message": "x"}, {}, None),
+        (HTML_502, {"x-inference-id": "inf-html"}, "inf-html"),
+    ],
+)
+def test_request_id(body: Any, headers: dict[str, str], expected: str | None) -> None:
+    exc = error_from_response(502, body, headers, provider="AI/ML API")
+    assert exc.request_id == expected
+    if expected:
+        assert expected in str(exc)
+
+
+def test_request_id_from_httpx_headers_any_case() -> None:
+    headers = httpx.Headers({"X-Inference-Id": "abc-123"})
+    exc = error_from_response(500, b"", headers, provider="AI/ML API")
+    assert exc.request_id == "abc-123"
+    assert exc.headers["x-inference-id"] == "abc-123"
+
+
+@pytest.mark.parametrize(
+    "body", [HTML_502, b"plain", b"", b"\xff\xfe", b"{not json", "text", None, [1, 2]]
+)
+def test_error_from_response_never_fails(body: Any) -> None:
+    exc = error_from_response(502, body, {}, provider="Oxen.ai")
+    assert isinstance(exc, errors.InternalServerError)
+    assert str(exc).startswith("Oxen.ai returned HTTP 502")
+
+
+def test_empty_body_message() -> None:
+    exc = error_from_response(503, b"", {}, provider="AI/ML API")
+    assert "no error message" in str(exc)
+    assert exc.provider_message is None
+    assert exc.body == ""
+
+
+def test_html_body_kept_as_text() -> None:
+    exc = error_from_response(502, HTML_502, {}, provider="AI/ML API")
+    assert isinstance(exc.body, str)
+    assert "502 Bad Gateway" in str(exc)
+    assert "<title>" not in str(exc)
+
+
+def test_retryable_flags() -> None:
+    assert errors.RateLimitError.is_retryable
+    assert errors.InternalServerError.is_retryable
+    assert errors.ConflictError.is_retryable
+    assert errors.APIConnectionError.is_retryable
+    assert errors.APITimeoutError.is_retryable
+    assert not errors.APIResponseValidationError.is_retryable
+
+
+def test_other_error_types() -> None:
+    conn = errors.APIConnectionError("down", request_id="r1")
+    assert isinstance(conn, core.ModelConnectionError)
+    assert conn.request_id == "r1"
+    timeout = errors.APITimeoutError("slow")
+    assert isinstance(timeout, errors.APIConnectionError)
+    assert isinstance(timeout, core.ModelTimeoutError)
+    bad = errors.APIResponseValidationError("bad", body={"x": 1})
+    assert isinstance(bad, core.ModelAPIError)
+    assert bad.body == {"x": 1}
+    refusal = errors.RefusalError("I can't help with that")
+    assert isinstance(refusal, core.OutputParserException)
+    assert refusal.refusal == "I can't help with that"
+    assert "I can't help with that" in str(refusal)
