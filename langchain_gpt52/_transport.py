@@ -32,9 +32,12 @@ from langchain_gpt52.errors import (
 __all__ = ["DEFAULT_LIMITS", "Transport"]
 
 DEFAULT_LIMITS = httpx.Limits(
-    max_connections=256, max_keepalive_connections=64, keepalive_expiry=30
+    max_connections=256, max_keepalive_connections=16, keepalive_expiry=30
 )
-"""Pool limits: enough for 200-way concurrency on one instance without queueing on the pool."""
+"""Pool limits: 256 connections let 200 calls run at once without queueing on the pool; only 16
+are kept alive because httpcore 1.0's pool bookkeeping costs O(idle x open connections) per
+request event: at 200-way concurrency on loopback 64 kept-alive connections cost ~7 ms of client
+CPU per call, 16 cost ~2 ms (``python benchmarks/run.py --sweep-limits``)."""
 
 _DONE = "[DONE]"
 

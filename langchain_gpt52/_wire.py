@@ -213,7 +213,35 @@ def cost_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
     usage = meta.get("usage") if isinstance(meta, Mapping) else None
     if not isinstance(usage, Mapping):
         return {}
-    return {k: usage[k] for k in ("credits_used", "usd_spent") if usage.get(k) is not None}
+    return {k: usage[k] for k in ("credits_used", "usd_spent") if _is_number(usage.get(k))}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _as_text(value: Any) -> str:
+    """A provider string field that came with another JSON type, as text."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _content(value: Any) -> str | list[Any]:
+    """Message/delta ``content`` as LangChain takes it: a string or a list of str/dict parts."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        if all(isinstance(part, (str, Mapping)) for part in value):
+            return [part if isinstance(part, str) else dict(part) for part in value]
+        raise APIResponseValidationError(
+            "message content is a list with parts that are neither text nor objects", body=value
+        )
+    return _as_text(value)
 
 
 def _response_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,7 +254,7 @@ def _response_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
         ("created", "created"),
     ):
         value = data.get(src)
-        if value is not None:
+        if isinstance(value, str) or (src == "created" and _is_number(value)):
             md[dst] = value
     md.update(cost_metadata(data))
     return md
@@ -244,7 +272,17 @@ def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
             continue
         name = fn.get("name") or ""
         args = fn.get("arguments")
-        call_id = item.get("id")
+        call_id = _str_or_none(item.get("id"))
+        if not isinstance(name, str):
+            invalid.append(
+                invalid_tool_call(
+                    name=None,
+                    args=args if args is None or isinstance(args, str) else json.dumps(args),
+                    id=call_id,
+                    error=f"tool name must be a string, got {type(name).__name__}",
+                )
+            )
+            continue
         args_ok, parsed, error = _parse_args(args)
         if args_ok:
             calls.append(tool_call(name=name, args=parsed, id=call_id))
@@ -276,28 +314,29 @@ def _message_from_choice(choice: Mapping[str, Any]) -> AIMessage:
         raise APIResponseValidationError(
             "chat completion choice has no 'message' object", body=dict(choice)
         )
-    content = msg.get("content")
-    if content is None:
-        content = ""
-    elif not isinstance(content, (str, list)):
-        content = str(content)
+    content = _content(msg.get("content"))
     extra: dict[str, Any] = {}
     if msg.get("refusal"):
-        extra["refusal"] = msg["refusal"]
+        extra["refusal"] = _as_text(msg["refusal"])
     reasoning = msg.get("reasoning_content") or msg.get("reasoning")
     if reasoning:
-        extra["reasoning_content"] = reasoning
+        extra["reasoning_content"] = _as_text(reasoning)
     if msg.get("annotations"):
         extra["annotations"] = msg["annotations"]
     if msg.get("audio"):
         extra["audio"] = msg["audio"]
     calls, invalid = parse_tool_calls(msg.get("tool_calls"))
-    return AIMessage(
-        content=content,
-        additional_kwargs=extra,
-        tool_calls=calls,
-        invalid_tool_calls=invalid,
-    )
+    try:
+        return AIMessage(
+            content=content,
+            additional_kwargs=extra,
+            tool_calls=calls,
+            invalid_tool_calls=invalid,
+        )
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise APIResponseValidationError(
+            f"chat completion message is malformed: {str(exc).splitlines()[0]}", body=dict(msg)
+        ) from None
 
 
 def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None) -> ChatResult:
@@ -378,12 +417,12 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
         delta = choice.get("delta")
         if isinstance(delta, Mapping):
             if delta.get("content"):
-                content = delta["content"]
+                content = _content(delta["content"])
             if delta.get("refusal"):
-                extra["refusal"] = delta["refusal"]
+                extra["refusal"] = _as_text(delta["refusal"])
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if reasoning:
-                extra["reasoning_content"] = reasoning
+                extra["reasoning_content"] = _as_text(reasoning)
             raw_calls = delta.get("tool_calls")
             if isinstance(raw_calls, list):
                 for pos, raw in enumerate(raw_calls):
@@ -391,33 +430,48 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
                         continue
                     fn_raw = raw.get("function")
                     fn: Mapping[str, Any] = fn_raw if isinstance(fn_raw, Mapping) else {}
+                    args = fn.get("arguments")
+                    index = raw.get("index", pos)
                     tcc.append(
                         tool_call_chunk(
-                            name=fn.get("name"),
-                            args=fn.get("arguments"),
-                            id=raw.get("id"),
-                            index=raw.get("index", pos),
+                            name=_str_or_none(fn.get("name")),
+                            args=None if args is None else _as_text(args),
+                            id=_str_or_none(raw.get("id")),
+                            index=index if type(index) is int else pos,
                         )
                     )
         finish = choice.get("finish_reason")
         if finish is not None:
+            finish = _as_text(finish)
             md = _response_metadata(data)
             md["finish_reason"] = finish
             info = {"finish_reason": finish}
-        if choice.get("logprobs") is not None:
+        if isinstance(choice.get("logprobs"), Mapping):
             info = {**(info or {}), "logprobs": choice["logprobs"]}
     if not md and (usage is not None or cost):
         # The usage chunk after the finish chunk: only what the finish chunk did not carry
         # (string metadata repeated on two chunks would be concatenated when merged).
         md = {"model_provider": "openai", **cost}
-    message = AIMessageChunk(
-        content=content,
-        additional_kwargs=extra,
-        tool_call_chunks=tcc,
-        response_metadata=md,
-        usage_metadata=usage,
-        id=data.get("id") if isinstance(data.get("id"), str) else None,
-    )
+    try:
+        # Only the fields that are set (the rest keep their defaults): pydantic validates each
+        # keyword passed, and this runs once per streamed chunk.
+        fields: dict[str, Any] = {"content": content}
+        if extra:
+            fields["additional_kwargs"] = extra
+        if tcc:
+            fields["tool_call_chunks"] = tcc
+        if md:
+            fields["response_metadata"] = md
+        if usage is not None:
+            fields["usage_metadata"] = usage
+        chunk_id = data.get("id")
+        if isinstance(chunk_id, str):
+            fields["id"] = chunk_id
+        message = AIMessageChunk(**fields)
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise APIResponseValidationError(
+            f"stream chunk is malformed: {str(exc).splitlines()[0]}", body=data
+        ) from None
     return ChatGenerationChunk(message=message, generation_info=info)
 
 

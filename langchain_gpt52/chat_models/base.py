@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -26,7 +27,10 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.function_calling import (
+    convert_to_json_schema,
+    convert_to_openai_tool,
+)
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
@@ -537,7 +541,7 @@ class BaseChatGPT52(BaseChatModel):
         tool = convert_to_openai_tool(schema, strict=strict) if schema is not None else None
         ls_format: dict[str, Any] = {"kwargs": {"method": method, "strict": strict}}
         if schema is not None:
-            ls_format["schema"] = schema
+            ls_format["schema"] = _ls_schema(schema)
         parser: Runnable[Any, Any]
         if method == "function_calling":
             assert tool is not None
@@ -598,6 +602,31 @@ class BaseChatGPT52(BaseChatModel):
         return RunnableMap(raw=llm) | parsed.with_fallbacks(
             [fallback], exception_key="parsing_error"
         )
+
+
+# langchain-core calls ``inspect.signature(self._generate)`` on every non-streaming call (to see
+# whether it takes ``run_manager``); a precomputed ``__signature__``, which ``inspect`` returns as
+# is, makes that ~3x cheaper (13 -> 4 µs). Subclasses that override these methods are unaffected.
+for _name in ("_generate", "_agenerate"):
+    _method: Any = getattr(BaseChatGPT52, _name)
+    _method.__signature__ = inspect.signature(_method)
+
+
+def _ls_schema(schema: Any) -> Any:
+    """``schema`` as langchain-core's tracing metadata shows it, converted once.
+
+    langchain-core runs ``convert_to_json_schema`` on ``ls_structured_output_format["schema"]``
+    on every call (~150 µs for a pydantic class, ~2 µs for a JSON-schema dict); handing it the
+    converted dict gives the same metadata for less. Kept as given when conversion fails or is
+    not idempotent, so langchain-core sees exactly what it would have.
+    """
+    try:
+        converted = convert_to_json_schema(schema)
+        if convert_to_json_schema(converted) == converted:
+            return converted
+    except Exception:
+        pass
+    return schema
 
 
 def _raise_on_refusal(message: BaseMessage) -> BaseMessage:

@@ -1,0 +1,454 @@
+"""The fault-injection matrix: {invoke, ainvoke, stream, astream} x {AI/ML API, Oxen.ai} x fault.
+
+Every case asserts the exact outcome: the answer (or the text streamed before the failure), the
+exception type, its status / provider message / request id, and how many requests the emulator
+received (which pins the retry count: ``max_retries=2`` means at most 3 requests).
+
+Retry sleeps are shortened (``_retry.INITIAL_DELAY``); the tests at the end prove that
+``Retry-After`` and the backoff are really waited for (lower bounds only).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any
+
+import pytest
+
+from langchain_gpt52 import ChatAIMLAPI, ChatOxen, _retry
+from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from langchain_gpt52.testing import Emulator, Fault
+
+pytestmark = pytest.mark.integration
+
+PROMPT = "Say hello"
+ANSWER = 'You said: "Say hello"'
+HEAD = 'You said: "'
+"""The text of the first two stream chunks (role chunk + first content chunk)."""
+
+MODES = ["invoke", "ainvoke", "stream", "astream"]
+PROVIDERS = ["aimlapi", "oxen"]
+STREAMING = {"stream", "astream"}
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff sleeps of ~1 ms (``Retry-After`` still wins where a fault sends one)."""
+    monkeypatch.setattr(_retry, "INITIAL_DELAY", 0.001)
+
+
+def make(emulator: Emulator, provider: str, **kwargs: Any) -> BaseChatGPT52:
+    kwargs.setdefault("api_key", emulator.api_key)
+    if provider == "aimlapi":
+        return ChatAIMLAPI(base_url=emulator.aimlapi_base_url, **kwargs)
+    return ChatOxen(base_url=emulator.oxen_base_url, **kwargs)
+
+
+@dataclass
+class Outcome:
+    text: str
+    """The answer, or for a stream the text of the chunks yielded before any error."""
+    chunks: int
+    error: Exception | None
+
+
+async def call(model: BaseChatGPT52, mode: str) -> Outcome:
+    """One call in ``mode``; never raises (the error is returned), always closes the clients."""
+    pieces: list[str] = []
+    try:
+        if mode == "invoke":
+            pieces.append(str(model.invoke(PROMPT).content))
+        elif mode == "ainvoke":
+            pieces.append(str((await model.ainvoke(PROMPT)).content))
+        elif mode == "stream":
+            for chunk in model.stream(PROMPT):
+                pieces.append(str(chunk.content))
+        else:
+            async for chunk in model.astream(PROMPT):
+                pieces.append(str(chunk.content))
+    except Exception as exc:
+        return Outcome("".join(pieces), len(pieces), exc)
+    finally:
+        model.close()
+        await model.aclose()
+    return Outcome("".join(pieces), len(pieces), None)
+
+
+# -- the matrix ----------------------------------------------------------------------------
+
+Check = Callable[[Exception, str], None]
+
+
+@dataclass(frozen=True)
+class Expect:
+    error: type[Exception] | None
+    requests: int
+    text: str = ""
+    aimlapi_request_id: bool = False
+    """The failure came after a 2xx AI/ML API response: its ``x-inference-id`` is on the error."""
+    check: Check | None = None
+
+
+def ok(requests: int) -> Expect:
+    return Expect(None, requests, ANSWER)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    faults: tuple[Fault, ...]
+    invoke: Expect
+    stream: Expect
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+def status_check(code: int, message: str) -> Check:
+    """Status, the provider's own message and the request id reach the exception."""
+
+    def check(exc: Exception, provider: str) -> None:
+        assert isinstance(exc, APIStatusError)
+        assert exc.status_code == code
+        assert exc.provider_message is not None
+        assert exc.provider_message.endswith(message)
+        if provider == "aimlapi":  # the error body's requestId wins over the header
+            assert exc.request_id == exc.body["requestId"]
+        else:
+            assert exc.request_id == f"req-{code}"
+        text = str(exc)
+        assert f"HTTP {code}" in text
+        assert message in text
+        assert exc.request_id in text
+
+    return check
+
+
+def html_check(exc: Exception, provider: str) -> None:
+    assert isinstance(exc, InternalServerError)
+    assert exc.status_code == 502
+    assert exc.provider_message == "502 Bad Gateway"
+    assert "HTTP 502" in str(exc)
+    assert "502 Bad Gateway" in str(exc)
+    assert "<html" not in str(exc).lower()
+
+
+def status_fault(
+    code: int, times: int, headers: dict[str, str] | None = None, **kwargs: Any
+) -> Fault:
+    """An error status with a known provider message and an ``x-request-id`` header."""
+    return Fault.status(
+        code,
+        f"provider says {code}",
+        headers={"x-request-id": f"req-{code}", **(headers or {})},
+        times=times,
+        **kwargs,
+    )
+
+
+RETRYABLE = [408, 409, 429, 500, 502, 503, 504]
+EXHAUSTED: dict[int, type[APIStatusError]] = {
+    408: InternalServerError,
+    409: ConflictError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: InternalServerError,
+    503: InternalServerError,
+    504: InternalServerError,
+}
+FINAL: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: BadRequestError,
+}
+
+CASES: list[Case] = [
+    *(
+        # Two failures then the real answer: exactly 2 retries (3 requests).
+        Case(
+            f"{code}-twice-then-ok",
+            (Fault.status(code, times=2, **({"retry_after": 0} if code == 429 else {})),),
+            ok(3),
+            ok(3),
+        )
+        for code in RETRYABLE
+    ),
+    *(
+        # Three failures: max_retries=2 is used up; the third error is raised.
+        Case(
+            f"{code}-beyond-max-retries",
+            (status_fault(code, times=3),),
+            Expect(cls, 3, check=status_check(code, f"provider says {code}")),
+            Expect(cls, 3, check=status_check(code, f"provider says {code}")),
+        )
+        for code, cls in EXHAUSTED.items()
+    ),
+    *(
+        # Never retried: the answer queued behind the fault would succeed if it were.
+        Case(
+            f"{code}-final",
+            (status_fault(code, times=1),),
+            Expect(cls, 1, check=status_check(code, f"provider says {code}")),
+            Expect(cls, 1, check=status_check(code, f"provider says {code}")),
+        )
+        for code, cls in FINAL.items()
+    ),
+    Case("reset-then-ok", (Fault.reset(),), ok(2), ok(2)),
+    Case(
+        "reset-persistent",
+        (Fault.reset(times=3),),
+        Expect(APIConnectionError, 3),
+        Expect(APIConnectionError, 3),
+    ),
+    Case("html-502-then-ok", (Fault.html(502),), ok(2), ok(2)),
+    Case(
+        "html-502-persistent",
+        (Fault.html(502, times=3),),
+        Expect(InternalServerError, 3, check=html_check),
+        Expect(InternalServerError, 3, check=html_check),
+    ),
+    Case(
+        "malformed-json-200",
+        (Fault.malformed_json(),),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+    ),
+    Case(
+        "malformed-json-500-persistent",
+        (Fault.malformed_json(500, times=3),),
+        Expect(InternalServerError, 3),
+        Expect(InternalServerError, 3),
+    ),
+    Case(
+        "invalid-utf8",
+        (Fault.invalid_utf8(),),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+    ),
+    Case(
+        "empty-choices",
+        (Fault.empty_choices(),),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+    ),
+    Case(
+        "null-choices",
+        (Fault.null_choices(),),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+        Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
+    ),
+    Case(
+        # A stream is never retried once it has yielded content; a plain POST whose body was
+        # cut is retried (nothing reached the caller yet).
+        "cut-stream",
+        (Fault.cut_stream(after=2),),
+        ok(2),
+        Expect(APIConnectionError, 1, HEAD, aimlapi_request_id=True),
+    ),
+    Case(
+        "cut-stream-persistent",
+        (Fault.cut_stream(after=2, times=3),),
+        Expect(APIConnectionError, 3),
+        Expect(APIConnectionError, 1, HEAD, aimlapi_request_id=True),
+    ),
+    Case(
+        "truncated-sse",
+        (Fault.truncated_sse(after=2),),
+        ok(1),
+        Expect(APIConnectionError, 1, HEAD, aimlapi_request_id=True),
+    ),
+    Case("no-done", (Fault.no_done(),), ok(1), ok(1)),
+    Case(
+        "slow-first-byte-no-retries",
+        (Fault.slow_first_byte(0.6),),
+        Expect(APITimeoutError, 1),
+        Expect(APITimeoutError, 1),
+        model={"timeout": 0.2, "max_retries": 0},
+    ),
+    Case(
+        "slow-first-byte-then-ok",
+        (Fault.slow_first_byte(0.6),),
+        ok(2),
+        ok(2),
+        model={"timeout": 0.2},
+    ),
+    Case(
+        "slow-chunks-beyond-chunk-timeout",
+        (Fault.slow_chunks(0.6),),
+        ok(1),
+        Expect(APITimeoutError, 1, "", aimlapi_request_id=True),
+        model={"stream_chunk_timeout": 0.2},
+    ),
+    Case(
+        "slow-chunks-within-chunk-timeout",
+        (Fault.slow_chunks(0.03),),
+        ok(1),
+        ok(1),
+        model={"stream_chunk_timeout": 1.0},
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+async def test_fault_matrix(emulator: Emulator, case: Case, provider: str, mode: str) -> None:
+    emulator.enqueue(*case.faults)
+    expect = case.stream if mode in STREAMING else case.invoke
+    out = await call(make(emulator, provider, **case.model), mode)
+
+    assert len(emulator.requests) == expect.requests
+    assert out.text == expect.text
+    if expect.error is None:
+        assert out.error is None, repr(out.error)
+        return
+    assert type(out.error) is expect.error, repr(out.error)
+    assert isinstance(out.error, APIError)
+    if expect.aimlapi_request_id and provider == "aimlapi":
+        # the response's x-inference-id (a UUID the emulator makes up per response)
+        assert out.error.request_id is not None
+        uuid.UUID(out.error.request_id)
+    if expect.check is not None:
+        expect.check(out.error, provider)
+    if mode in STREAMING and expect.text:
+        # The role chunk and the first content chunk arrived before the failure.
+        assert out.chunks == 2
+    if case.name == "slow-chunks-beyond-chunk-timeout" and mode in STREAMING:
+        assert out.chunks == 1  # the role chunk, then the stall
+
+
+# -- retry timing and limits ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.status(429, retry_after=0.3),
+        Fault.status(503, headers={"retry-after-ms": "300"}),
+    ],
+    ids=["retry-after-seconds", "retry-after-ms"],
+)
+@pytest.mark.parametrize("mode", MODES)
+async def test_retry_after_is_honoured(emulator: Emulator, mode: str, fault: Fault) -> None:
+    emulator.enqueue(fault)
+    start = time.monotonic()
+    out = await call(make(emulator, "aimlapi"), mode)
+    elapsed = time.monotonic() - start
+    assert out.error is None, repr(out.error)
+    assert out.text == ANSWER
+    assert len(emulator.requests) == 2
+    assert elapsed >= 0.3
+
+
+@pytest.mark.parametrize("mode", ["invoke", "astream"])
+async def test_retry_after_http_date(emulator: Emulator, mode: str) -> None:
+    # An HTTP date has whole seconds: "now + 2 s" is between 1 and 2 seconds away.
+    emulator.enqueue(Fault.status(429, retry_after=formatdate(time.time() + 2, usegmt=True)))
+    start = time.monotonic()
+    out = await call(make(emulator, "oxen"), mode)
+    elapsed = time.monotonic() - start
+    assert out.error is None, repr(out.error)
+    assert out.text == ANSWER
+    assert len(emulator.requests) == 2
+    assert elapsed >= 0.9
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_retry_after_in_the_past_retries_at_once(emulator: Emulator, mode: str) -> None:
+    emulator.enqueue(
+        Fault.status(503, retry_after=formatdate(time.time() - 60, usegmt=True), times=2)
+    )
+    out = await call(make(emulator, "oxen"), mode)
+    assert out.error is None, repr(out.error)
+    assert len(emulator.requests) == 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_retry_after_beyond_cap_is_not_waited_for(emulator: Emulator, mode: str) -> None:
+    emulator.enqueue(status_fault(429, times=1, retry_after=_retry.MAX_RETRY_AFTER + 1))
+    out = await call(make(emulator, "aimlapi"), mode)
+    assert type(out.error) is RateLimitError
+    assert out.error.status_code == 429
+    assert len(emulator.requests) == 1
+
+
+async def test_backoff_is_exponential(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 0.1 s then 0.2 s, each with at most 25% jitter taken off: at least 0.225 s in all.
+    monkeypatch.setattr(_retry, "INITIAL_DELAY", 0.1)
+    emulator.enqueue(Fault.status(500, times=2))
+    start = time.monotonic()
+    out = await call(make(emulator, "aimlapi"), "invoke")
+    assert out.error is None, repr(out.error)
+    assert len(emulator.requests) == 3
+    assert time.monotonic() - start >= 0.225
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("max_retries", "faults"), [(0, 1), (1, 2), (5, 6)])
+async def test_max_retries_bounds_attempts(
+    emulator: Emulator, mode: str, max_retries: int, faults: int
+) -> None:
+    emulator.enqueue(status_fault(500, times=faults))
+    out = await call(make(emulator, "oxen", max_retries=max_retries), mode)
+    assert type(out.error) is InternalServerError
+    assert len(emulator.requests) == max_retries + 1
+    # one fault fewer: the last allowed attempt succeeds
+    emulator.reset()
+    if faults > 1:
+        emulator.enqueue(status_fault(500, times=faults - 1))
+    out = await call(make(emulator, "oxen", max_retries=max_retries), mode)
+    assert out.error is None, repr(out.error)
+    assert len(emulator.requests) == max_retries + 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_should_retry_header_overrides_status(emulator: Emulator, mode: str) -> None:
+    emulator.enqueue(status_fault(400, times=1, headers={"x-should-retry": "true"}))
+    assert (await call(make(emulator, "aimlapi"), mode)).error is None
+    assert len(emulator.requests) == 2
+    emulator.reset()
+    emulator.enqueue(status_fault(503, times=1, headers={"x-should-retry": "false"}))
+    out = await call(make(emulator, "aimlapi"), mode)
+    assert type(out.error) is InternalServerError
+    assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_connection_refused_is_a_typed_error(mode: str) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    model = ChatOxen(api_key="k", base_url=f"http://127.0.0.1:{port}/api/ai", max_retries=1)
+    out = await call(model, mode)
+    assert type(out.error) is APIConnectionError
+    assert "connection failed" in str(out.error)
+    assert out.text == ""
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_route_scoped_faults_do_not_leak(emulator: Emulator, mode: str) -> None:
+    # A fault queued for Oxen.ai does not touch AI/ML API calls (and is still pending after).
+    emulator.enqueue(Fault.status(500, times=3), route="oxen")
+    out = await call(make(emulator, "aimlapi"), mode)
+    assert out.error is None
+    assert len(emulator.requests) == 1
+    assert len(emulator.pending_faults) == 3
