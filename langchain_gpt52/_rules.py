@@ -44,12 +44,37 @@ def _is_gpt52(model: str) -> bool:
     return "gpt-5.2" in m or "gpt-5-2" in m
 
 
+_RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0, 2),
+    "top_p": (0, 1),
+    "frequency_penalty": (-2, 2),
+    "presence_penalty": (-2, 2),
+    "top_logprobs": (0, 20),
+}
+"""OpenAI API ranges, checked for per-call values too (fields are checked at construction)."""
+
+
+def _check_ranges(params: Mapping[str, Any]) -> None:
+    for name, (low, high) in _RANGES.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if not low <= value <= high:
+            raise ValueError(f"{name} must be between {low} and {high}, got {value!r}")
+    n = params.get("n")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+
+
 def check_params(spec: ProviderSpec, model: str, params: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` that says what to change when ``params`` cannot work.
 
     ``params`` are the request parameters (wire names) the user set; the ``model_kwargs`` /
     ``extra_body`` escape hatch is not passed here, so it stays unchecked.
     """
+    _check_ranges(params)
     for name, advice in spec.unsupported.items():
         if params.get(name) is not None:
             raise ValueError(

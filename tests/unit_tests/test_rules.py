@@ -233,3 +233,33 @@ def test_model_kwargs_cannot_repeat_set_fields() -> None:
         ChatAIMLAPI(api_key="k", model_kwargs={"max_retries": 5})
     # An unset completion parameter is the escape hatch.
     ChatAIMLAPI(api_key="k", model_kwargs={"temperature": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"temperature": 5}, "temperature must be between 0 and 2"),
+        ({"temperature": -0.1}, "temperature must be between 0 and 2"),
+        ({"top_p": 1.5}, "top_p must be between 0 and 1"),
+        ({"frequency_penalty": 3}, "frequency_penalty must be between -2 and 2"),
+        ({"presence_penalty": "high"}, "presence_penalty must be a number"),
+        ({"logprobs": True, "top_logprobs": 21}, "top_logprobs must be between 0 and 20"),
+        ({"n": 0}, "n must be a positive integer"),
+        ({"n": 1.5}, "n must be a positive integer"),
+    ],
+)
+def test_per_call_values_out_of_range_are_rejected(
+    params: dict[str, object], fragment: str
+) -> None:
+
+    with pytest.raises(ValueError, match=fragment):
+        check_params(ChatGPT52._spec, "gpt-4.1", params)
+
+
+def test_values_inside_the_ranges_pass() -> None:
+
+    check_params(
+        ChatGPT52._spec,
+        "gpt-4.1",
+        {"temperature": 2, "top_p": 1, "frequency_penalty": -2, "n": 3, "logprobs": True},
+    )
