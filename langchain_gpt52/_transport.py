@@ -406,7 +406,7 @@ class Transport:
         url = self.base_url + path
         attempt = 0
         sem = self._asem()
-        async with sem or _anull():
+        async with sem or nullcontext():  # cheaper than an @asynccontextmanager
             while True:
                 attempt += 1
                 try:
@@ -472,7 +472,7 @@ class Transport:
 
     async def astream(self, path: str, body: bytes) -> AsyncIterator[tuple[Any, httpx.Headers]]:
         """Async ``stream``."""
-        async with self._asem() or _anull(), self._aopen_stream(path, body) as resp:
+        async with self._asem() or nullcontext(), self._aopen_stream(path, body) as resp:
             rid = self._request_id(resp.headers)
             if _is_json(resp.headers):
                 try:
@@ -508,11 +508,6 @@ class Transport:
                     yield chunk, resp.headers
                 if done or raw is None:
                     return
-
-
-@asynccontextmanager
-async def _anull() -> AsyncIterator[None]:
-    yield None
 
 
 async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:

@@ -109,6 +109,7 @@ def test_direct_generate_matches_invoke(emulator: Emulator) -> None:
     client = sc.make_client("ours", "aimlapi", emulator.url)
     assert isinstance(client, sc.LangChainClient)
     assert client.direct_generate() == client.invoke()
+    assert client.direct_generate_tool() == client.invoke_tool()
     assert client.invoke_format().startswith("{")
     client.close()
 

@@ -1,0 +1,651 @@
+"""Client-side benchmark: langchain-gpt52 vs langchain-openai vs a minimal httpx client.
+
+    python benchmarks/run.py            # full run (a few minutes on 2 cores)
+    python benchmarks/run.py --quick    # ~30 s smoke run (noisy numbers)
+
+Starts the provider emulator in its own process (``python -m langchain_gpt52.testing --port 0``)
+plus a second emulator process that serves scripted long streams, runs every scenario for every
+client in this one process (client CPU via ``time.process_time()``: the emulators' CPU is not
+counted), and prints one markdown table of medians with ratios to the floor client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import scenarios as sc  # noqa: E402
+
+ROUTE_OF = {"aimlapi": "/v1", "oxen": "/api/ai"}
+# (kind, route) columns of the table, in order; ratios compare with the floor of the same route.
+COLUMNS = [
+    ("floor", "aimlapi"),
+    ("ours", "aimlapi"),
+    ("floor", "oxen"),
+    ("ours", "oxen"),
+    ("openai", "aimlapi"),
+]
+HEADERS = [
+    "floor httpx /v1",
+    "ChatAIMLAPI",
+    "floor httpx /api/ai",
+    "ChatOxen",
+    "ChatOpenAI /v1",
+]
+
+
+@dataclass
+class Settings:
+    quick: bool
+    repeats: int
+    invoke_ops: int
+    stream_ops: int
+    stream_events: int
+    burst: int
+    burst_repeats: int
+    batch_concurrency: int
+    import_runs: int
+    rss_checkpoints: tuple[int, int]
+
+    @classmethod
+    def make(cls, quick: bool) -> Settings:
+        if quick:
+            return cls(True, 3, 40, 2, 400, 200, 2, 64, 3, (100, 300))
+        return cls(False, 5, 300, 6, 1000, 200, 5, 64, 7, (1000, 3000))
+
+
+@dataclass
+class Row:
+    metric: str
+    values: dict[tuple[str, str], float] = field(default_factory=dict)
+    unit: str = "µs"
+    higher_is_better: bool = False
+    target: str = ""
+    met: bool | None = None
+    notes: str = ""
+
+
+# -- processes -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def spawned(args: list[str]) -> Iterator[list[str]]:
+    """Start a helper process that prints its URL(s) on one line; yield them; kill it at the end."""
+    proc = subprocess.Popen(
+        [sys.executable, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT, env=_env()
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().split()
+        if not line:
+            raise RuntimeError(f"{' '.join(args)} exited without printing its URL")
+        yield line
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+# -- measurement helpers ---------------------------------------------------------------------------
+
+
+def cpu_us(
+    cases: dict[Any, Callable[[], Any]], *, ops: int, repeats: int, units: int = 1
+) -> dict[Any, float]:
+    """Median client CPU µs per unit; cases are interleaved in each repeat to share any drift."""
+    for fn in cases.values():  # warm-up: connections, lazy imports, caches
+        for _ in range(max(3, ops // 10)):
+            fn()
+    samples: dict[Any, list[float]] = {key: [] for key in cases}
+    for _ in range(repeats):
+        for key, fn in cases.items():
+            gc.collect()
+            start = time.process_time()
+            for _ in range(ops):
+                fn()
+            samples[key].append((time.process_time() - start) / (ops * units) * 1e6)
+    return {key: statistics.median(vals) for key, vals in samples.items()}
+
+
+def acpu_us(
+    runner: asyncio.Runner,
+    cases: dict[Any, Callable[[], Awaitable[Any]]],
+    *,
+    ops: int,
+    repeats: int,
+    units: int = 1,
+) -> dict[Any, float]:
+    """``cpu_us`` for coroutine workloads, run one after another on one event loop."""
+
+    async def loop(fn: Callable[[], Awaitable[Any]], n: int) -> None:
+        for _ in range(n):
+            await fn()
+
+    for fn in cases.values():
+        runner.run(loop(fn, max(3, ops // 10)))
+    samples: dict[Any, list[float]] = {key: [] for key in cases}
+    for _ in range(repeats):
+        for key, fn in cases.items():
+            gc.collect()
+            start = time.process_time()
+            runner.run(loop(fn, ops))
+            samples[key].append((time.process_time() - start) / (ops * units) * 1e6)
+    return {key: statistics.median(vals) for key, vals in samples.items()}
+
+
+def throughput(
+    runner: asyncio.Runner,
+    cases: dict[Any, Callable[[], Awaitable[Any]]],
+    *,
+    calls: int,
+    repeats: int,
+) -> tuple[dict[Any, float], dict[Any, float]]:
+    """Median calls/s (wall clock) and client CPU µs/call of one workload of ``calls`` calls."""
+    for fn in cases.values():
+        runner.run(fn())  # warm-up: opens the pool's connections
+    rates: dict[Any, list[float]] = {key: [] for key in cases}
+    cpus: dict[Any, list[float]] = {key: [] for key in cases}
+    for _ in range(repeats):
+        for key, fn in cases.items():
+            gc.collect()
+            cpu, wall = time.process_time(), time.perf_counter()
+            runner.run(fn())
+            wall = time.perf_counter() - wall
+            cpus[key].append((time.process_time() - cpu) / calls * 1e6)
+            rates[key].append(calls / wall)
+    return (
+        {key: statistics.median(v) for key, v in rates.items()},
+        {key: statistics.median(v) for key, v in cpus.items()},
+    )
+
+
+def import_ms(statement: str, runs: int, setup: str = "pass") -> list[float]:
+    code = (
+        f"{setup}; import time; t = time.perf_counter(); "
+        f"{statement}; print((time.perf_counter() - t) * 1000)"
+    )
+    out = []
+    for _ in range(runs):
+        res = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env()
+        )
+        out.append(float(res.stdout.strip()))
+    return out
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def run(settings: Settings, log: Callable[[str], None]) -> list[Row]:
+    rows: list[Row] = []
+    rows += imports(settings, log)
+    with (
+        spawned(["-m", "langchain_gpt52.testing", "--port", "0"]) as (url,),
+        spawned(
+            ["-m", "benchmarks.scenarios", "serve", str(settings.stream_events)]
+        ) as stream_urls,
+    ):
+        stream_url = dict(zip(sc.ROUTES, stream_urls, strict=True))
+        log(f"emulator {url}; stream emulators {stream_urls}")
+        rows += rss(settings, url, log)
+        rows += in_process(settings, url, stream_url, log)
+    return rows
+
+
+def imports(settings: Settings, log: Callable[[str], None]) -> list[Row]:
+    log("import time ...")
+    statements = {
+        "lazy": "import langchain_core.language_models, httpx, pydantic",
+        "chat": "import langchain_core.language_models.chat_models, httpx, pydantic",
+        "ours": "import langchain_gpt52",
+        "openai": "import langchain_openai",
+    }
+    samples: dict[str, list[float]] = {key: [] for key in [*statements, "incremental"]}
+    for _ in range(settings.import_runs):  # interleaved
+        for key, stmt in statements.items():
+            samples[key] += import_ms(stmt, 1)
+        samples["incremental"] += import_ms("import langchain_gpt52", 1, setup=statements["chat"])
+    ms = {key: statistics.median(v) for key, v in samples.items()}
+    rows = []
+    for base, label in (
+        ("lazy", "`langchain_core.language_models, httpx, pydantic`"),
+        ("chat", "`langchain_core.language_models.chat_models, httpx, pydantic`"),
+    ):
+        row = Row(f"import time, ms (floor = {label})", unit="ms", target="≤ 1.1×")
+        row.values = {
+            ("floor", "aimlapi"): ms[base],
+            ("ours", "aimlapi"): ms["ours"],
+            ("floor", "oxen"): ms[base],
+            ("ours", "oxen"): ms["ours"],
+            ("openai", "aimlapi"): ms["openai"],
+        }
+        row.met = ms["ours"] <= 1.1 * ms[base]
+        rows.append(row)
+    rows[0].notes = (
+        "the lazy `langchain_core.language_models` package does not load `BaseChatModel`; "
+        f"`chat_models` alone costs {ms['chat'] - ms['lazy']:.0f} ms more (langsmith run trees, "
+        "tracers) and every BaseChatModel subclass must import it"
+    )
+    rows[1].notes = (
+        f"`import langchain_gpt52` after that baseline: {ms['incremental']:.0f} ms "
+        f"(= {(ms['chat'] + ms['incremental']) / ms['chat']:.2f}×); imported first it costs "
+        f"{ms['ours'] - ms['chat']:.0f} ms more than the baseline: the same modules, but "
+        "langsmith.schemas and pydantic model building take longer in that order "
+        "(`python -X importtime`)"
+    )
+    return rows
+
+
+def rss(settings: Settings, url: str, log: Callable[[str], None]) -> list[Row]:
+    log("RSS (fresh process per client) ...")
+    first, second = settings.rss_checkpoints
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    checkpoints = [str(first), str(second)]
+    for kind, route in COLUMNS:
+        res = subprocess.run(
+            [sys.executable, "-m", "benchmarks.scenarios", "rss", kind, route, url, *checkpoints],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env=_env(),
+        )
+        results[(kind, route)] = json.loads(res.stdout.strip().splitlines()[-1])
+    k1, k3 = (f"{n // 1000}k" if n >= 1000 else str(n) for n in (first, second))
+    after = Row(f"RSS after {k1} invokes, MiB", unit="MiB", target="≤ 70 MiB")
+    growth = Row(f"RSS growth {k1} → {k3} invokes, MiB", unit="MiB", target="≈ 0 (< 1 MiB)")
+    for key, res in results.items():
+        after.values[key] = res[str(first)]
+        growth.values[key] = res[str(second)] - res[str(first)]
+    ours = [key for key in results if key[0] == "ours"]
+    after.met = all(after.values[key] <= 70 for key in ours)
+    growth.met = all(growth.values[key] < 1.0 for key in ours)
+    core = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.scenarios", "rss", "core", "-", url],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env=_env(),
+        ).stdout.strip()
+    )
+    after.notes = (
+        "baseline `import langchain_core.language_models.chat_models, httpx, pydantic`: "
+        f"{core['after_import']:.1f}, + an SSL context (CA bundle, any HTTPS client): "
+        f"{core['with_ssl_context']:.1f}; after import (+ client for floor): "
+        + ", ".join(f"{_short(key)} {res['after_import']:.1f}" for key, res in results.items())
+    )
+    return [after, growth]
+
+
+def _short(key: tuple[str, str]) -> str:
+    return HEADERS[COLUMNS.index(key)]
+
+
+def in_process(
+    settings: Settings, url: str, stream_url: dict[str, str], log: Callable[[str], None]
+) -> list[Row]:
+    clients = {key: sc.make_client(*key, url) for key in COLUMNS}
+    streamers = {key: sc.make_client(key[0], key[1], stream_url[key[1]]) for key in COLUMNS}
+    ours = [key for key in COLUMNS if key[0] == "ours"]
+    reps, ops = settings.repeats, settings.invoke_ops
+    rows: list[Row] = []
+
+    log("invoke ...")
+    plain = cpu_us({k: c.invoke for k, c in clients.items()}, ops=ops, repeats=reps)
+    direct = cpu_us(
+        {k: clients[k].direct_generate for k in ours},  # type: ignore[union-attr]
+        ops=ops,
+        repeats=reps,
+    )
+    rows.append(_ratio_row("invoke, client CPU µs/call", plain, 1.4, direct, "`_generate` direct"))
+
+    log("tool-call invoke ...")
+    tools = cpu_us({k: c.invoke_tool for k, c in clients.items()}, ops=ops, repeats=reps)
+    dtools = cpu_us(
+        {k: clients[k].direct_generate_tool for k in ours},  # type: ignore[union-attr]
+        ops=ops,
+        repeats=reps,
+    )
+    rows.append(
+        _ratio_row(
+            "tool-call invoke (bound tool), client CPU µs/call",
+            tools,
+            1.4,
+            dtools,
+            "`_generate(tools=...)` direct",
+        )
+    )
+
+    log("structured output ...")
+    struct = cpu_us({k: c.structured for k, c in clients.items()}, ops=ops, repeats=reps)
+    fmt = cpu_us(
+        {k: clients[k].invoke_format for k in ours},  # type: ignore[union-attr]
+        ops=ops,
+        repeats=reps,
+    )
+    row = Row("structured output (json_schema) minus plain invoke, µs/call", target="≤ ~50 µs")
+    row.values = {k: struct[k] - plain[k] for k in COLUMNS}
+    row.met = all(row.values[k] <= 50 for k in ours)
+    row.notes = "; ".join(
+        f"{_short(k)}: bigger request and JSON answer (same request through invoke, no "
+        f"parsing) {fmt[k] - plain[k]:.0f} µs + langchain-core RunnableSequence of "
+        f"refusal check and PydanticOutputParser {struct[k] - fmt[k]:.0f} µs"
+        for k in ours
+    )
+    rows.append(row)
+
+    log("stream ...")
+    n_ev = settings.stream_events
+    stream = cpu_us(
+        {k: c.stream for k, c in streamers.items()},
+        ops=settings.stream_ops,
+        repeats=reps,
+        units=n_ev,
+    )
+    dstream = cpu_us(
+        {k: streamers[k].direct_stream for k in ours},  # type: ignore[union-attr]
+        ops=settings.stream_ops,
+        repeats=reps,
+        units=n_ev,
+    )
+    rows.append(
+        _ratio_row(
+            f"stream ({n_ev}-chunk answer), client CPU µs/chunk",
+            stream,
+            3.0,
+            dstream,
+            "`_stream` direct",
+        )
+    )
+
+    with asyncio.Runner() as runner:
+        log("astream ...")
+        astream = acpu_us(
+            runner,
+            {k: c.astream for k, c in streamers.items()},
+            ops=settings.stream_ops,
+            repeats=reps,
+            units=n_ev,
+        )
+        dastream = acpu_us(
+            runner,
+            {k: streamers[k].direct_astream for k in ours},  # type: ignore[union-attr]
+            ops=settings.stream_ops,
+            repeats=reps,
+            units=n_ev,
+        )
+        rows.append(
+            _ratio_row(
+                f"astream ({n_ev}-chunk answer), client CPU µs/chunk",
+                astream,
+                4.0,
+                dastream,
+                "`_astream` direct",
+            )
+        )
+
+        log("200 concurrent ainvoke ...")
+        burst = settings.burst
+
+        def gather(c: sc.Client) -> Callable[[], Awaitable[Any]]:
+            async def go() -> Any:
+                return await asyncio.gather(*(c.ainvoke() for _ in range(burst)))
+
+            return go
+
+        def gather_direct(c: sc.LangChainClient) -> Callable[[], Awaitable[Any]]:
+            async def go() -> Any:
+                return await asyncio.gather(*(c.direct_agenerate() for _ in range(burst)))
+
+            return go
+
+        rates, cpus = throughput(
+            runner,
+            {k: gather(c) for k, c in clients.items()},
+            calls=burst,
+            repeats=settings.burst_repeats,
+        )
+        rows.append(_rate_row(f"{burst} concurrent `ainvoke`, calls/s", rates, cpus))
+        direct_rates, direct_cpus = throughput(
+            runner,
+            {
+                k: gather_direct(clients[k])  # type: ignore[arg-type]
+                for k in ours
+            },
+            calls=burst,
+            repeats=settings.burst_repeats,
+        )
+        rows[-1].notes += "; without langchain-core (`_agenerate` direct): " + ", ".join(
+            f"{_short(k)} {direct_rates[k]:,.0f}/s = {direct_rates[k] / rates[_floor(k)]:.2f}× "
+            f"floor, {direct_cpus[k]:.0f} µs/call"
+            for k in ours
+        )
+
+        log("abatch ...")
+        conc = settings.batch_concurrency
+
+        def batch(c: sc.Client) -> Callable[[], Awaitable[Any]]:
+            async def go() -> Any:
+                return await c.abatch(burst, conc)
+
+            return go
+
+        rates, cpus = throughput(
+            runner,
+            {k: batch(c) for k, c in clients.items()},
+            calls=burst,
+            repeats=settings.burst_repeats,
+        )
+        rows.append(_rate_row(f"`abatch` of {burst}, max_concurrency={conc}, calls/s", rates, cpus))
+        for c in [*clients.values(), *streamers.values()]:
+            runner.run(c.aclose())
+    for c in [*clients.values(), *streamers.values()]:
+        c.close()
+    return rows
+
+
+def _floor(key: tuple[str, str]) -> tuple[str, str]:
+    return ("floor", key[1])
+
+
+def _ratio_row(
+    metric: str,
+    values: dict[tuple[str, str], float],
+    limit: float,
+    direct: dict[tuple[str, str], float] | None = None,
+    direct_label: str = "",
+) -> Row:
+    row = Row(metric, values=dict(values), target=f"≤ {limit:g}×")
+    ours = [k for k in COLUMNS if k[0] == "ours"]
+    row.met = all(values[k] <= limit * values[_floor(k)] for k in ours)
+    if direct:
+        row.notes = "; ".join(
+            f"{_short(k)} {direct_label} {direct[k]:.1f} µs = "
+            f"{direct[k] / values[_floor(k)]:.2f}× floor, langchain-core plumbing "
+            f"+{values[k] - direct[k]:.1f} µs"
+            for k in ours
+        )
+    return row
+
+
+def _rate_row(
+    metric: str, rates: dict[tuple[str, str], float], cpus: dict[tuple[str, str], float]
+) -> Row:
+    row = Row(metric, values=dict(rates), unit="/s", higher_is_better=True, target="≥ 1.0×")
+    ours = [k for k in COLUMNS if k[0] == "ours"]
+    row.met = all(rates[k] >= rates[_floor(k)] for k in ours)
+    row.notes = "client CPU µs/call: " + ", ".join(f"{_short(k)} {cpus[k]:.0f}" for k in COLUMNS)
+    return row
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "/s":
+        return f"{value:,.0f}"
+    if unit in ("ms", "MiB"):
+        return f"{value:.1f}"
+    return f"{value:.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def table(rows: list[Row]) -> str:
+    head = ["Metric", *HEADERS, "Target (ours)", "Met", "Notes"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        cells = [row.metric]
+        for key in COLUMNS:
+            value = row.values.get(key)
+            if value is None:
+                cells.append("–")
+                continue
+            text = _fmt(value, row.unit)
+            ratio_row = row.target.endswith("×")
+            if ratio_row and key[0] != "floor":
+                base = row.values[_floor(key)]
+                text += f" ({value / base:.2f}×)" if base else ""
+            cells.append(text)
+        cells.append(row.target)
+        cells.append("–" if row.met is None else ("met" if row.met else "**NOT met**"))
+        cells.append(row.notes)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+SWEEP_LIMITS = [
+    (100, 20, "httpx default"),
+    (256, 16, "DEFAULT_LIMITS"),
+    (256, 32, ""),
+    (256, 64, "before"),
+    (1000, 100, "openai SDK's numbers"),
+]
+
+
+def sweep_limits(settings: Settings, log: Callable[[str], None]) -> str:
+    """ChatAIMLAPI at 200-way ``ainvoke`` and ``abatch(64)`` under several pool limits."""
+    import httpx
+
+    from langchain_gpt52 import _transport
+
+    burst, conc, reps = settings.burst, settings.batch_concurrency, settings.burst_repeats
+    lines = [
+        "| max_connections / max_keepalive | server delay | "
+        f"{burst} concurrent ainvoke, calls/s | CPU µs/call | abatch max_concurrency={conc}, "
+        "calls/s | CPU µs/call |",
+        "|---|---|---|---|---|---|",
+    ]
+    original = _transport.DEFAULT_LIMITS
+    try:
+        for delay in (0.0, 0.2):
+            args = ["-m", "langchain_gpt52.testing", "--port", "0"]
+            if delay:
+                args = ["-m", "benchmarks.scenarios", "serve-slow", str(delay)]
+            with spawned(args) as (url,), asyncio.Runner() as runner:
+                for total, keep, label in SWEEP_LIMITS:
+                    log(f"limits {total}/{keep}, delay {delay} s ...")
+                    _transport.DEFAULT_LIMITS = httpx.Limits(
+                        max_connections=total, max_keepalive_connections=keep, keepalive_expiry=30
+                    )
+                    client = sc.make_client("ours", "aimlapi", url)
+
+                    async def gather(c: sc.Client = client) -> Any:
+                        return await asyncio.gather(*(c.ainvoke() for _ in range(burst)))
+
+                    async def batch(c: sc.Client = client) -> Any:
+                        return await c.abatch(burst, conc)
+
+                    rates, cpus = throughput(
+                        runner, {"g": gather, "b": batch}, calls=burst, repeats=reps
+                    )
+                    runner.run(client.aclose())
+                    name = f"{total} / {keep}" + (f" ({label})" if label else "")
+                    lines.append(
+                        f"| {name} | {delay * 1000:.0f} ms | {rates['g']:,.0f} | {cpus['g']:,.0f} "
+                        f"| {rates['b']:,.0f} | {cpus['b']:,.0f} |"
+                    )
+    finally:
+        _transport.DEFAULT_LIMITS = original
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="~30 s smoke run (noisy numbers)")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument(
+        "--sweep-limits",
+        action="store_true",
+        help="instead: ChatAIMLAPI's concurrency under several httpx pool limits",
+    )
+    args = parser.parse_args(argv)
+    settings = Settings.make(args.quick)
+    started = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    if args.sweep_limits:
+        print(sweep_limits(settings, log))
+        print(
+            f"\nMedians of {settings.burst_repeats} runs each; server delay = seconds the "
+            "emulator waits before answering (a slow model)."
+        )
+        return 0
+    rows = run(settings, log)
+    log("done")
+    print(table(rows))
+    print(
+        f"\nMedians of {settings.repeats} interleaved repeats; client CPU = time.process_time() "
+        "of this process (the emulators run in other processes). Ratios: vs the floor client "
+        "on the same route (ChatOpenAI: vs floor /v1). Streams: scripted "
+        f"{settings.stream_events}-chunk answers built from the emulator's own chunks. "
+        f"Total {time.perf_counter() - started:.0f} s"
+        + (" (--quick: smoke numbers only)." if settings.quick else ".")
+    )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        "metric": r.metric,
+                        "values": {f"{k[0]}/{k[1]}": v for k, v in r.values.items()},
+                        "target": r.target,
+                        "met": r.met,
+                        "notes": r.notes,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
