@@ -132,6 +132,7 @@ class Transport:
         timeout: httpx.Timeout,
         stream_timeout: float | None,
         max_retries: int,
+        total_timeout: float | None = None,
         provider: str,
         secret: str | None,
         max_concurrency: int | None = None,
@@ -152,6 +153,7 @@ class Transport:
             )
         )
         self.max_retries = max_retries
+        self.total_timeout = total_timeout
         self.provider = provider
         self._secret = secret.encode() if secret else None
         self._secret_text = secret or None
@@ -160,6 +162,9 @@ class Transport:
         self._own_client = http_client is None
         self._aclient = http_async_client
         self._own_aclient = http_async_client is None
+        # Our own clients carry the headers; a client the user passed in gets them per request.
+        self._sync_headers = None if self._own_client else self.headers
+        self._async_headers = None if self._own_aclient else self.headers
         self._aclient_loop: asyncio.AbstractEventLoop | None = None
         self._aclient_guard: AsyncGenerator[None, None] | None = None
         self._async_sem_loop: asyncio.AbstractEventLoop | None = None
@@ -169,14 +174,23 @@ class Transport:
 
     # -- clients ---------------------------------------------------------------------------
 
+    def _client_options(self) -> dict[str, Any]:
+        """Options of the clients this instance makes: headers set once, not per request;
+        no TLS context to load for a plain-http base URL (the emulator, a local gateway)."""
+        https = self.base_url.startswith("https://")
+        return {
+            "headers": self.headers,
+            "timeout": self.timeout,
+            "limits": DEFAULT_LIMITS,
+            "verify": _ssl_context() if https else False,
+        }
+
     def client(self) -> httpx.Client:
         """The instance's sync client, created on first use."""
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = httpx.Client(
-                        timeout=self.timeout, limits=DEFAULT_LIMITS, verify=_ssl_context()
-                    )
+                    self._client = httpx.Client(**self._client_options())
         return self._client
 
     def aclient(self) -> httpx.AsyncClient:
@@ -185,9 +199,7 @@ class Transport:
         if self._aclient is None or (self._own_aclient and self._aclient_loop is not loop):
             # A client's pooled connections belong to the loop that opened them; a notebook
             # or test that calls asyncio.run() again needs fresh ones.
-            self._aclient = httpx.AsyncClient(
-                timeout=self.timeout, limits=DEFAULT_LIMITS, verify=_ssl_context()
-            )
+            self._aclient = httpx.AsyncClient(**self._client_options())
             self._aclient_loop = loop
             if self._own_aclient:
                 self._aclient_guard = _park(_close_with_loop(self._aclient))
@@ -284,55 +296,67 @@ class Transport:
             out.append(self._parse_event(data, request_id))
         return out, False
 
+    def _step(
+        self, decoder: SSEDecoder, raw: bytes | None, rid: str | None, attempts: _Attempts
+    ) -> tuple[list[Any], bool]:
+        """One network read of a stream (``None`` at EOF) -> its chunks, and whether it ended."""
+        attempts.check_deadline(rid)
+        try:
+            chunks, done = self._events(decoder, raw, rid)
+        except APIResponseValidationError:
+            if raw is None:
+                raise APIConnectionError(
+                    f"{self.provider}: the stream ended in the middle of an event",
+                    request_id=rid,
+                ) from None
+            raise
+        return chunks, done or raw is None
+
+    def _json_stream(self, content: bytes, rid: str | None) -> list[Any]:
+        """A stream request answered with one JSON body -> the chunks it stands for."""
+        return _completion_as_chunks(self._decode_body(content, rid))
+
     # -- sync ------------------------------------------------------------------------------
 
     def post(self, path: str, body: bytes) -> tuple[Any, httpx.Headers]:
         """POST ``body``; return the decoded JSON and the response headers."""
         client = self.client()
         url = self.base_url + path
-        attempt = 0
+        attempts = _Attempts(self)
         with self._sync_sem or nullcontext():
             while True:
-                attempt += 1
                 try:
-                    resp = client.post(url, content=body, headers=self.headers)
+                    resp = client.post(
+                        url,
+                        content=body,
+                        headers=self._sync_headers,
+                        timeout=attempts.timeout(),
+                    )
                 except httpx.HTTPError as exc:
-                    delay = self._delay(attempt, None)
-                    if delay is None:
-                        raise _network_error(
-                            exc, self.provider, during="sending the request"
-                        ) from None
-                    time.sleep(delay)
+                    time.sleep(attempts.after_error(exc, "sending the request"))
                     continue
                 if resp.status_code < 400:
-                    rid = self._request_id(resp.headers)
-                    return self._decode_body(resp.content, rid), resp.headers
-                delay = (
-                    self._delay(attempt, resp.headers)
-                    if should_retry(resp.status_code, resp.headers)
-                    else None
-                )
-                if delay is None:
-                    raise self._status_error(resp.status_code, resp.content, resp.headers)
-                time.sleep(delay)
+                    return self._decode_body(
+                        resp.content, self._request_id(resp.headers)
+                    ), resp.headers
+                time.sleep(attempts.after_status(resp.status_code, resp.content, resp.headers))
 
     @contextmanager
-    def _open_stream(self, path: str, body: bytes) -> Iterator[httpx.Response]:
+    def _open_stream(self, path: str, body: bytes, attempts: _Attempts) -> Iterator[httpx.Response]:
         client = self.client()
         url = self.base_url + path
-        attempt = 0
         while True:
-            attempt += 1
             try:
                 req = client.build_request(
-                    "POST", url, content=body, headers=self.headers, timeout=self.stream_timeout
+                    "POST",
+                    url,
+                    content=body,
+                    headers=self._sync_headers,
+                    timeout=attempts.timeout(stream=True),
                 )
                 resp = client.send(req, stream=True)
             except httpx.HTTPError as exc:
-                delay = self._delay(attempt, None)
-                if delay is None:
-                    raise _network_error(exc, self.provider, during="opening the stream") from None
-                time.sleep(delay)
+                time.sleep(attempts.after_error(exc, "opening the stream"))
                 continue
             if resp.status_code < 400:
                 break
@@ -342,14 +366,7 @@ class Transport:
                 content = b""
             finally:
                 resp.close()
-            delay = (
-                self._delay(attempt, resp.headers)
-                if should_retry(resp.status_code, resp.headers)
-                else None
-            )
-            if delay is None:
-                raise self._status_error(resp.status_code, content, resp.headers)
-            time.sleep(delay)
+            time.sleep(attempts.after_status(resp.status_code, content, resp.headers))
         try:
             yield resp
         finally:
@@ -361,16 +378,15 @@ class Transport:
         Retries happen only before the first chunk; a fault after that raises a typed error
         once the chunks already received have been yielded.
         """
-        with self._sync_sem or nullcontext(), self._open_stream(path, body) as resp:
+        attempts = _Attempts(self)
+        with self._sync_sem or nullcontext(), self._open_stream(path, body, attempts) as resp:
             rid = self._request_id(resp.headers)
             if _is_json(resp.headers):
                 try:
                     content = resp.read()
                 except httpx.HTTPError as exc:
-                    raise _network_error(
-                        exc, self.provider, during="reading the response", request_id=rid
-                    ) from None
-                for data in _completion_as_chunks(self._decode_body(content, rid)):
+                    raise attempts.network_error(exc, "reading the response", rid) from None
+                for data in self._json_stream(content, rid):
                     yield data, resp.headers
                 return
             decoder = SSEDecoder()
@@ -381,21 +397,11 @@ class Transport:
                 except StopIteration:
                     raw = None
                 except httpx.HTTPError as exc:
-                    raise _network_error(
-                        exc, self.provider, during="reading the stream", request_id=rid
-                    ) from None
-                try:
-                    chunks, done = self._events(decoder, raw, rid)
-                except APIResponseValidationError:
-                    if raw is None:
-                        raise APIConnectionError(
-                            f"{self.provider}: the stream ended in the middle of an event",
-                            request_id=rid,
-                        ) from None
-                    raise
+                    raise attempts.network_error(exc, "reading the stream", rid) from None
+                chunks, done = self._step(decoder, raw, rid, attempts)
                 for chunk in chunks:
                     yield chunk, resp.headers
-                if done or raw is None:
+                if done:
                     return
 
     # -- async -----------------------------------------------------------------------------
@@ -404,50 +410,45 @@ class Transport:
         """Async ``post``."""
         client = self.aclient()
         url = self.base_url + path
-        attempt = 0
-        sem = self._asem()
-        async with sem or nullcontext():  # cheaper than an @asynccontextmanager
+        attempts = _Attempts(self)
+        async with self._asem() or nullcontext():  # cheaper than an @asynccontextmanager
             while True:
-                attempt += 1
                 try:
-                    resp = await client.post(url, content=body, headers=self.headers)
+                    resp = await client.post(
+                        url,
+                        content=body,
+                        headers=self._async_headers,
+                        timeout=attempts.timeout(),
+                    )
                 except httpx.HTTPError as exc:
-                    delay = self._delay(attempt, None)
-                    if delay is None:
-                        raise _network_error(
-                            exc, self.provider, during="sending the request"
-                        ) from None
-                    await asyncio.sleep(delay)
+                    await asyncio.sleep(attempts.after_error(exc, "sending the request"))
                     continue
                 if resp.status_code < 400:
-                    rid = self._request_id(resp.headers)
-                    return self._decode_body(resp.content, rid), resp.headers
-                delay = (
-                    self._delay(attempt, resp.headers)
-                    if should_retry(resp.status_code, resp.headers)
-                    else None
+                    return self._decode_body(
+                        resp.content, self._request_id(resp.headers)
+                    ), resp.headers
+                await asyncio.sleep(
+                    attempts.after_status(resp.status_code, resp.content, resp.headers)
                 )
-                if delay is None:
-                    raise self._status_error(resp.status_code, resp.content, resp.headers)
-                await asyncio.sleep(delay)
 
     @asynccontextmanager
-    async def _aopen_stream(self, path: str, body: bytes) -> AsyncIterator[httpx.Response]:
+    async def _aopen_stream(
+        self, path: str, body: bytes, attempts: _Attempts
+    ) -> AsyncIterator[httpx.Response]:
         client = self.aclient()
         url = self.base_url + path
-        attempt = 0
         while True:
-            attempt += 1
             try:
                 req = client.build_request(
-                    "POST", url, content=body, headers=self.headers, timeout=self.stream_timeout
+                    "POST",
+                    url,
+                    content=body,
+                    headers=self._async_headers,
+                    timeout=attempts.timeout(stream=True),
                 )
                 resp = await client.send(req, stream=True)
             except httpx.HTTPError as exc:
-                delay = self._delay(attempt, None)
-                if delay is None:
-                    raise _network_error(exc, self.provider, during="opening the stream") from None
-                await asyncio.sleep(delay)
+                await asyncio.sleep(attempts.after_error(exc, "opening the stream"))
                 continue
             if resp.status_code < 400:
                 break
@@ -457,14 +458,7 @@ class Transport:
                 content = b""
             finally:
                 await resp.aclose()
-            delay = (
-                self._delay(attempt, resp.headers)
-                if should_retry(resp.status_code, resp.headers)
-                else None
-            )
-            if delay is None:
-                raise self._status_error(resp.status_code, content, resp.headers)
-            await asyncio.sleep(delay)
+            await asyncio.sleep(attempts.after_status(resp.status_code, content, resp.headers))
         try:
             yield resp
         finally:
@@ -472,16 +466,18 @@ class Transport:
 
     async def astream(self, path: str, body: bytes) -> AsyncIterator[tuple[Any, httpx.Headers]]:
         """Async ``stream``."""
-        async with self._asem() or nullcontext(), self._aopen_stream(path, body) as resp:
+        attempts = _Attempts(self)
+        async with (
+            self._asem() or nullcontext(),
+            self._aopen_stream(path, body, attempts) as resp,
+        ):
             rid = self._request_id(resp.headers)
             if _is_json(resp.headers):
                 try:
                     content = await resp.aread()
                 except httpx.HTTPError as exc:
-                    raise _network_error(
-                        exc, self.provider, during="reading the response", request_id=rid
-                    ) from None
-                for data in _completion_as_chunks(self._decode_body(content, rid)):
+                    raise attempts.network_error(exc, "reading the response", rid) from None
+                for data in self._json_stream(content, rid):
                     yield data, resp.headers
                 return
             decoder = SSEDecoder()
@@ -492,22 +488,88 @@ class Transport:
                 except StopAsyncIteration:
                     raw = None
                 except httpx.HTTPError as exc:
-                    raise _network_error(
-                        exc, self.provider, during="reading the stream", request_id=rid
-                    ) from None
-                try:
-                    chunks, done = self._events(decoder, raw, rid)
-                except APIResponseValidationError:
-                    if raw is None:
-                        raise APIConnectionError(
-                            f"{self.provider}: the stream ended in the middle of an event",
-                            request_id=rid,
-                        ) from None
-                    raise
+                    raise attempts.network_error(exc, "reading the stream", rid) from None
+                chunks, done = self._step(decoder, raw, rid, attempts)
                 for chunk in chunks:
                     yield chunk, resp.headers
-                if done or raw is None:
+                if done:
                     return
+
+
+class _Attempts:
+    """One call's retry policy state, shared by the sync and async loops (no I/O, no sleeping).
+
+    ``after_error`` / ``after_status`` return the seconds to wait before the next attempt or
+    raise the typed error when the call must stop: retries used up, a final status, or a wait
+    that would pass the call's total deadline (``total_timeout``).
+    """
+
+    __slots__ = ("_t", "attempt", "deadline")
+
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+        self.attempt = 0
+        total = transport.total_timeout
+        self.deadline = time.monotonic() + total if total else None
+
+    def timeout(self, *, stream: bool = False) -> httpx.Timeout | Any:
+        """This attempt's timeouts: the configured ones, cut to what is left of the total."""
+        self.attempt += 1
+        base = self._t.stream_timeout if stream else self._t.timeout
+        if self.deadline is None:
+            return base
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise self._expired(None)
+        return httpx.Timeout(
+            connect=_min(base.connect, left),
+            read=_min(base.read, left),
+            write=_min(base.write, left),
+            pool=_min(base.pool, left),
+        )
+
+    def _expired(self, request_id: str | None) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self._t.provider}: total timeout of {self._t.total_timeout} s exceeded "
+            f"after {self.attempt} attempt(s)",
+            request_id=request_id,
+        )
+
+    def check_deadline(self, request_id: str | None) -> None:
+        """Raise ``APITimeoutError`` once the call's total time is spent (between stream reads)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise self._expired(request_id)
+
+    def _fits(self, delay: float | None) -> float | None:
+        late = self.deadline is not None and time.monotonic() + (delay or 0) >= self.deadline
+        return None if late else delay
+
+    def network_error(self, exc: httpx.HTTPError, during: str, rid: str | None = None) -> APIError:
+        if (
+            self.deadline is not None
+            and isinstance(exc, httpx.TimeoutException)
+            and time.monotonic() >= self.deadline
+        ):
+            return self._expired(rid)
+        return _network_error(exc, self._t.provider, during=during, request_id=rid)
+
+    def after_error(self, exc: httpx.HTTPError, during: str) -> float:
+        delay = self._fits(self._t._delay(self.attempt, None))
+        if delay is None:
+            raise self.network_error(exc, during) from None
+        return delay
+
+    def after_status(self, status: int, content: bytes, headers: httpx.Headers) -> float:
+        delay = None
+        if should_retry(status, headers):
+            delay = self._fits(self._t._delay(self.attempt, headers))
+        if delay is None:
+            raise self._t._status_error(status, content, headers)
+        return delay
+
+
+def _min(value: float | None, cap: float) -> float:
+    return cap if value is None else min(value, cap)
 
 
 async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:

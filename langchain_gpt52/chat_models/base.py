@@ -94,6 +94,9 @@ class BaseChatGPT52(BaseChatModel):
     """Seconds (or an ``httpx.Timeout``) per request; default 600 s read, 10 s connect."""
     stream_chunk_timeout: float | None = Field(default=None, gt=0)
     """Longest silence between stream reads before ``APITimeoutError`` (default: read timeout)."""
+    total_timeout: float | None = Field(default=None, gt=0)
+    """Wall-clock budget of one call, retries and their waits included (a stream: until its
+    last chunk); ``APITimeoutError`` once it is spent. Default: no total limit."""
     max_retries: int = Field(default=2, ge=0)
     max_concurrency: int | None = Field(default=None, ge=1)
     """Cap on requests in flight from this instance (sync and async), e.g. for a big ``abatch``."""
@@ -261,6 +264,7 @@ class BaseChatGPT52(BaseChatModel):
                 timeout=timeout,
                 stream_timeout=self.stream_chunk_timeout,
                 max_retries=self.max_retries,
+                total_timeout=self.total_timeout,
                 provider=self._spec.name,
                 secret=secret,
                 max_concurrency=self.max_concurrency,
