@@ -1164,3 +1164,12 @@ async def test_streaming_true_reports_tokens_to_callbacks(mode: str) -> None:
     assert [t for t in handler.tokens if t] == ["a", "b", "c"]
     assert isinstance(msg, AIMessage)
     assert not isinstance(msg, AIMessageChunk)
+
+
+def test_invocation_params_match_core_and_hold_no_key() -> None:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    model = ChatAIMLAPI(api_key="sk-INVOCATION-1", temperature=0.5)
+    ours = model._get_invocation_params(stop=["x"], tools=[])
+    assert ours == BaseChatModel._get_invocation_params(model, stop=["x"], tools=[])
+    assert "sk-INVOCATION-1" not in repr(ours)
