@@ -354,8 +354,9 @@ def in_process(
     row.met = all(row.values[k] <= 50 for k in ours)
     row.notes = "; ".join(
         f"{_short(k)}: bigger request and JSON answer (same request through invoke, no "
-        f"parsing) {fmt[k] - plain[k]:.0f} µs + langchain-core RunnableSequence of "
-        f"refusal check and PydanticOutputParser {struct[k] - fmt[k]:.0f} µs"
+        f"parsing) {fmt[k] - plain[k]:.0f} µs + langchain-core `model | parser` "
+        f"RunnableSequence and the refusal-aware PydanticOutputParser "
+        f"{struct[k] - fmt[k]:.0f} µs"
         for k in ours
     )
     rows.append(row)

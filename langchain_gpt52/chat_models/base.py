@@ -24,8 +24,8 @@ from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, Generation
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import (
     convert_to_json_schema,
@@ -563,13 +563,12 @@ class BaseChatGPT52(BaseChatModel):
                 parallel_tool_calls=False,
                 ls_structured_output_format=ls_format,
             )
-            parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-            )
             # A refusal comes back as ``refusal`` text with no tool call: raise, not None.
-            parser = RunnableLambda(_raise_on_refusal) | parser
+            parser = (
+                _PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                if is_pydantic
+                else _KeyToolsParser(key_name=name, first_tool_only=True)
+            )
         elif method in ("json_schema", "json_mode"):
             if method == "json_schema":
                 assert tool is not None
@@ -593,12 +592,11 @@ class BaseChatGPT52(BaseChatModel):
                 # langchain-core reads ``schema`` from this dict on every call (KeyError without).
                 bind_kwargs["ls_structured_output_format"] = ls_format
             llm = self.bind(**bind_kwargs)
-            inner: Runnable[Any, Any] = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
+            parser = (
+                _PydanticParser(pydantic_object=schema)  # type: ignore[arg-type]
                 if is_pydantic
-                else JsonOutputParser()
+                else _JsonParser()
             )
-            parser = RunnableLambda(_raise_on_refusal) | inner
         else:
             raise ValueError(
                 f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}"
@@ -639,12 +637,13 @@ def _ls_schema(schema: Any) -> Any:
     return schema
 
 
-def _raise_on_refusal(message: BaseMessage) -> BaseMessage:
+def _raise_on_refusal(message: BaseMessage, *, partial: bool = False) -> BaseMessage:
     refusal = message.additional_kwargs.get("refusal")
     if refusal:
         raise RefusalError(str(refusal))
     if (
-        isinstance(message, AIMessage)
+        not partial
+        and isinstance(message, AIMessage)
         and message.response_metadata.get("finish_reason") == "length"
         and not message.content
     ):
@@ -652,6 +651,35 @@ def _raise_on_refusal(message: BaseMessage) -> BaseMessage:
             "the model hit max_tokens before writing any structured output; raise max_tokens"
         )
     return message
+
+
+class _RefusalAware:
+    """Output-parser mixin: a refusal (or a reply cut before any output) raises first.
+
+    Folded into the parser rather than chained before it: each extra step of a
+    ``RunnableSequence`` costs ~150 µs of langchain-core plumbing per call.
+    """
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        if result and isinstance(result[0], ChatGeneration):
+            _raise_on_refusal(result[0].message, partial=partial)
+        return super().parse_result(result, partial=partial)  # type: ignore[misc]
+
+
+class _JsonParser(_RefusalAware, JsonOutputParser):
+    pass
+
+
+class _PydanticParser(_RefusalAware, PydanticOutputParser):  # type: ignore[type-arg]
+    pass
+
+
+class _PydanticToolsParser(_RefusalAware, PydanticToolsParser):
+    pass
+
+
+class _KeyToolsParser(_RefusalAware, JsonOutputKeyToolsParser):
+    pass
 
 
 def _tool_choice(choice: dict[str, Any] | str | bool, names: list[str]) -> dict[str, Any] | str:
