@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
-from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
@@ -131,17 +137,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             emu = stack.enter_context(Emulator())
             base = emu.aimlapi_base_url if args.provider == "aimlapi" else emu.oxen_base_url
             kwargs.update(base_url=base, api_key=emu.api_key)
+            why = "--offline" if args.offline else f"no {spec.key_env} set"
             print(
-                f"[offline] no {spec.key_env} set: answering with the built-in {spec.name} "
-                f"emulator at {base}",
+                f"[offline] {why}: answering with the built-in {spec.name} emulator at {base}",
                 file=sys.stderr,
             )
-        llm = stack.enter_context(cls(**kwargs))
         messages: list[BaseMessage] = []
         if args.system:
-            messages.append(("system", args.system))  # type: ignore[arg-type]
+            messages.append(SystemMessage(args.system))
         messages.append(HumanMessage(prompt))
         try:
+            llm = stack.enter_context(cls(**kwargs))
             if args.structured:
                 result = llm.with_structured_output(Summary).invoke(messages)
                 assert isinstance(result, BaseModel)

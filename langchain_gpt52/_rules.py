@@ -27,6 +27,8 @@ class ProviderSpec:
     """Parameters the provider does not document -> what to do instead."""
     send_stop: bool = True
     """Whether ``stop`` is sent; stop sequences are enforced client-side either way."""
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """Narrower ranges the provider documents (e.g. AI/ML API: ``seed`` >= 1)."""
     max_output_tokens: int | None = None
     context_window: int | None = None
 
@@ -54,15 +56,17 @@ _RANGES: dict[str, tuple[float, float]] = {
 """OpenAI API ranges, checked for per-call values too (fields are checked at construction)."""
 
 
-def _check_ranges(params: Mapping[str, Any]) -> None:
-    for name, (low, high) in _RANGES.items():
+def _check_ranges(spec: ProviderSpec, params: Mapping[str, Any]) -> None:
+    for name, (low, high) in {**_RANGES, **spec.ranges}.items():
         value = params.get(name)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{name} must be a number, got {value!r}")
         if not low <= value <= high:
-            raise ValueError(f"{name} must be between {low} and {high}, got {value!r}")
+            where = f" on {spec.name}" if name in spec.ranges else ""
+            bounds = f"at least {low}" if high >= 2**53 else f"between {low} and {high}"
+            raise ValueError(f"{name} must be {bounds}{where}, got {value!r}")
     n = params.get("n")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -74,7 +78,7 @@ def check_params(spec: ProviderSpec, model: str, params: Mapping[str, Any]) -> N
     ``params`` are the request parameters (wire names) the user set; the ``model_kwargs`` /
     ``extra_body`` escape hatch is not passed here, so it stays unchecked.
     """
-    _check_ranges(params)
+    _check_ranges(spec, params)
     for name, advice in spec.unsupported.items():
         if params.get(name) is not None:
             raise ValueError(

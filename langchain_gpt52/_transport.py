@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import ssl
 import threading
 import time
@@ -27,17 +28,40 @@ from langchain_gpt52.errors import (
     APIStatusError,
     APITimeoutError,
     error_from_response,
+    error_in_body,
+    parse_error_body,
+    request_id_from_headers,
 )
 
-__all__ = ["DEFAULT_LIMITS", "Transport"]
+__all__ = ["DEFAULT_LIMITS", "HTTPS_LIMITS", "Transport"]
 
 DEFAULT_LIMITS = httpx.Limits(
     max_connections=256, max_keepalive_connections=16, keepalive_expiry=30
 )
-"""Pool limits: 256 connections let 200 calls run at once without queueing on the pool; only 16
-are kept alive because httpcore 1.0's pool bookkeeping costs O(idle x open connections) per
-request event: at 200-way concurrency on loopback 64 kept-alive connections cost ~7 ms of client
-CPU per call, 16 cost ~2 ms (``python benchmarks/run.py --sweep-limits``)."""
+"""Pool limits for a plain-http base URL (the loopback emulator, a local gateway), where a new
+connection costs a TCP handshake of a few microseconds: 256 connections let 200 calls run at once
+without queueing on the pool; only 16 are kept alive because httpcore 1.0's pool bookkeeping
+costs O(idle x open connections) per request event: at 200-way concurrency on loopback 64
+kept-alive connections cost ~7 ms of client CPU per call, 16 cost ~2 ms, i.e. 256/64 measured
+155 calls/s against 577 for 256/16 (``python benchmarks/run.py --sweep-limits``)."""
+
+HTTPS_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30)
+"""Pool limits for an ``https://`` base URL (the real providers). The loopback measurement above
+does not carry over: with 16 kept alive, 48 of 64 concurrent calls would open a new connection
+each time, and a TLS handshake over a real network costs one or two round trips (tens of ms)
+plus the key exchange, far more than the ~5 ms of pool bookkeeping that 64 kept-alive
+connections add at 200-way concurrency; at the concurrency a provider's rate limit allows,
+that bookkeeping is smaller still."""
+
+_CLIENT_SIDE_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+"""httpx errors raised before anything was sent (an illegal header value, a bad URL scheme):
+the same request would fail the same way again, so they are never retried."""
+
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?")
+"""A header value httpx (ASCII) and h11 (no control characters, no leading or trailing
+whitespace) will send."""
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_ILLEGAL_HEADER = re.compile(r"(Illegal header (?:value|name)) .*", re.DOTALL)
 
 _DONE = "[DONE]"
 
@@ -74,23 +98,104 @@ def _decode_json(content: bytes, *, what: str, request_id: str | None) -> Any:
         ) from None
 
 
+def _secret_forms(secret: str | None) -> list[str]:
+    """The ways ``secret`` can appear in an exception's text: as is, escaped by ``repr`` of a
+    str or of bytes (h11 prints ``b'Bearer sk-...\\n'``), and without surrounding whitespace;
+    longest first so a longer form is replaced before a part of it."""
+    if not secret:
+        return []
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+    }
+    core = secret.strip()
+    if len(core) >= 8:
+        forms.add(core)
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _redact_text(text: str, secret: str | None) -> str:
+    """``text`` without the secret in any form, nor the value of a header h11 refused."""
+    for form in _secret_forms(secret):
+        if form in text:
+            text = text.replace(form, "***")
+    return _ILLEGAL_HEADER.sub(r"\1 (redacted)", text)
+
+
+def _scrub(exc: BaseException) -> None:
+    """Empty an exception we are about to replace with ours: it stays reachable as our error's
+    ``__context__`` (``from None`` only hides it), and its args, the exceptions it chains
+    (h11's, for an illegal header) and the frames of its traceback can hold the header."""
+    exc.args = ()
+    if isinstance(exc, UnicodeEncodeError):
+        exc.object = ""
+    exc.__context__ = exc.__cause__ = None
+    exc.__traceback__ = None
+
+
 def _network_error(
-    exc: httpx.HTTPError, provider: str, *, during: str, request_id: str | None = None
+    exc: httpx.HTTPError,
+    provider: str,
+    *,
+    during: str,
+    request_id: str | None = None,
+    secret: str | None = None,
 ) -> APIError:
-    """Map an httpx failure to our typed error (its message holds no header, so no key)."""
-    detail = str(exc) or exc.__class__.__name__
-    # ``exc`` stays reachable as our error's ``__context__`` (``from None`` only hides it);
-    # its request carries the Authorization header, so detach it.
+    """Map an httpx failure to our typed error, with ``secret`` redacted from its text."""
+    name = exc.__class__.__name__
+    raw = str(exc) or name
+    detail = _redact_text(raw, secret)
+    # Its request carries the Authorization header: detach it.
     exc._request = None
+    if detail != raw or isinstance(exc, _CLIENT_SIDE_ERRORS):
+        _scrub(exc)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{provider}: timed out {during} ({exc.__class__.__name__}: {detail})",
+            f"{provider}: timed out {during} ({name}: {detail})", request_id=request_id
+        )
+    if isinstance(exc, _CLIENT_SIDE_ERRORS):
+        hint = (
+            "check base_url"
+            if isinstance(exc, httpx.UnsupportedProtocol)
+            else "the API key or a header holds a character HTTP does not allow "
+            "(a newline, a leading or trailing space?)"
+        )
+        err = APIConnectionError(
+            f"{provider}: the request could not be sent ({name}: {detail}); {hint}",
             request_id=request_id,
         )
+        err.is_retryable = False  # the same request fails the same way again
+        return err
     return APIConnectionError(
-        f"{provider}: connection failed {during} ({exc.__class__.__name__}: {detail})",
-        request_id=request_id,
+        f"{provider}: connection failed {during} ({name}: {detail})", request_id=request_id
     )
+
+
+def _unsendable_header(headers: Mapping[str, str]) -> str | None:
+    """The name of the first header httpx/h11 would refuse to send (None when all are fine)."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            return "a header name"
+        if isinstance(value, str) and not _HEADER_VALUE.fullmatch(value):
+            return name
+    return None
+
+
+def _unsendable(provider: str, header: str | None) -> APIConnectionError:
+    where = f" ({header!r})" if header and header != "a header name" else ""
+    err = APIConnectionError(
+        f"{provider}: the request was not sent: the API key or a header{where} contains "
+        "characters that cannot be sent in an HTTP header (a newline, a leading or trailing "
+        "space, a non-ASCII character); check the key for stray characters"
+    )
+    err.is_retryable = False
+    return err
+
+
+def _is_success(status: int) -> bool:
+    """Only 2xx is an answer; a 3xx (httpx does not follow redirects) means a wrong base_url."""
+    return 200 <= status < 300
 
 
 def _is_json(headers: httpx.Headers) -> bool:
@@ -155,8 +260,10 @@ class Transport:
         self.max_retries = max_retries
         self.total_timeout = total_timeout
         self.provider = provider
-        self._secret = secret.encode() if secret else None
+        self._secret = secret.encode("utf-8", "surrogatepass") if secret else None
         self._secret_text = secret or None
+        # Checked once here, raised per call (by ``_Attempts``) without sending anything.
+        self._bad_header = _unsendable_header(self.headers)
         self._max_concurrency = max_concurrency
         self._client = http_client
         self._own_client = http_client is None
@@ -176,12 +283,13 @@ class Transport:
 
     def _client_options(self) -> dict[str, Any]:
         """Options of the clients this instance makes: headers set once, not per request;
-        no TLS context to load for a plain-http base URL (the emulator, a local gateway)."""
+        no TLS context to load for a plain-http base URL (the emulator, a local gateway), and
+        more kept-alive connections for https (see ``HTTPS_LIMITS``)."""
         https = self.base_url.startswith("https://")
         return {
             "headers": self.headers,
             "timeout": self.timeout,
-            "limits": DEFAULT_LIMITS,
+            "limits": HTTPS_LIMITS if https else DEFAULT_LIMITS,
             "verify": _ssl_context() if https else False,
         }
 
@@ -235,19 +343,19 @@ class Transport:
             status, _redact(content, self._secret), headers, provider=self.provider
         )
 
-    def _request_id(self, headers: httpx.Headers) -> str | None:
-        rid = headers.get("x-inference-id") or headers.get("x-request-id")
-        return str(rid) if rid else None
-
     def _delay(self, attempt: int, headers: Mapping[str, str] | None) -> float | None:
         """Seconds before retry ``attempt`` or None when retries are used up."""
         if attempt > self.max_retries:
             return None
         return retry_delay(attempt, headers)
 
-    def _decode_body(self, content: bytes, request_id: str | None) -> Any:
-        """A 2xx JSON body; an unreadable or error-object one has the key redacted first."""
+    def _decode_body(self, content: bytes, headers: Mapping[str, str], status: int = 200) -> Any:
+        """A 2xx JSON body; an unreadable or error-object one has the key redacted first, and
+        an error object (``{"error": ...}``, ``{"message", "statusCode": 500}``) is raised as
+        the typed error it stands for."""
+        request_id = request_id_from_headers(headers)
         secret = self._secret
+        data: Any = None
         if secret and secret in content:
             try:
                 data = json.loads(content)
@@ -255,74 +363,119 @@ class Transport:
                 data = None
             if not (isinstance(data, Mapping) and data.get("choices") and not data.get("error")):
                 content = _redact(content, secret)
-            else:
-                return data
-        return _decode_json(content, what="response body", request_id=request_id)
+                data = None
+        if data is None:
+            data = _decode_json(content, what="response body", request_id=request_id)
+        err = error_in_body(
+            data,
+            headers,
+            provider=self.provider,
+            where=f"in the body of an HTTP {status} response",
+        )
+        if err is not None:
+            raise err
+        return data
 
-    def _parse_event(self, data: str, request_id: str | None) -> Any:
+    def _event_error(self, data: str, headers: Mapping[str, str]) -> APIError:
+        """An ``event: error`` SSE event -> the error it reports, in the provider's words."""
         try:
-            return json.loads(data)
+            parsed: Any = json.loads(data)
         except (ValueError, RecursionError):
-            raise APIResponseValidationError(
-                f"{self.provider}: stream event is not valid JSON: {data[:200]!r}",
-                body=data[:200],
-                request_id=request_id,
-            ) from None
+            parsed = data
+        err = error_in_body(parsed, headers, provider=self.provider, where="in a stream event")
+        if err is not None:
+            return err
+        message, _, rid = parse_error_body(parsed)
+        rid = rid or request_id_from_headers(headers)
+        text = f"{self.provider} sent an error event mid-stream: {message or data[:500]!r}"
+        if rid:
+            text += f" [request id: {rid}]"
+        return APIResponseValidationError(text, body=parsed, request_id=rid)
+
+    def _cut(self, rid: str | None) -> APIConnectionError:
+        return APIConnectionError(
+            f"{self.provider}: the stream ended in the middle of an event", request_id=rid
+        )
 
     def _events(
-        self, decoder: SSEDecoder, raw: bytes | None, request_id: str | None
-    ) -> tuple[list[Any], bool]:
-        """Decode one network read (or EOF when ``raw`` is None) into JSON chunks."""
+        self, decoder: SSEDecoder, raw: bytes | None, headers: Mapping[str, str], rid: str | None
+    ) -> tuple[list[Any], bool, APIError | None]:
+        """Decode one network read (or EOF when ``raw`` is None) into JSON chunks.
+
+        Returns the chunks, whether the stream is over, and the error to raise once those
+        chunks have been yielded (an error event or error object, an unreadable event; at EOF
+        an event left unfinished is a cut connection, ``APIConnectionError``).
+        """
+        eof = raw is None
+        out: list[Any] = []
         try:
             events = decoder.feed(raw) if raw is not None else decoder.flush()
         except UnicodeDecodeError as exc:
-            raise APIResponseValidationError(
-                f"{self.provider}: stream is not valid UTF-8 ({exc})", request_id=request_id
-            ) from None
-        out: list[Any] = []
+            if eof:
+                return out, True, self._cut(rid)
+            return (
+                out,
+                True,
+                APIResponseValidationError(
+                    f"{self.provider}: stream is not valid UTF-8 ({exc})", request_id=rid
+                ),
+            )
         secret = self._secret_text
         for event, data in events:
             if secret and secret in data and not _is_plain_chunk(event, data):
                 # A provider that echoes the key back (in an error event, say) must not leak it.
                 data = data.replace(secret, "***")
             if data == _DONE:
-                return out, True
+                return out, True, None
             if event == "error":
-                raise APIResponseValidationError(
-                    f"{self.provider} sent an error event mid-stream: {data[:500]}",
-                    body=data[:500],
-                    request_id=request_id,
+                return out, True, self._event_error(data, headers)
+            try:
+                chunk = json.loads(data)
+            except (ValueError, RecursionError):
+                if eof:  # the last event's blank line never came: the stream was cut
+                    return out, True, self._cut(rid)
+                return (
+                    out,
+                    True,
+                    APIResponseValidationError(
+                        f"{self.provider}: stream event is not valid JSON: {data[:200]!r}",
+                        body=data[:200],
+                        request_id=rid,
+                    ),
                 )
-            out.append(self._parse_event(data, request_id))
-        return out, False
+            if type(chunk) is dict and chunk.get("choices"):
+                out.append(chunk)  # the usual case, checked cheaply
+                continue
+            err = error_in_body(chunk, headers, provider=self.provider, where="mid-stream")
+            if err is not None:
+                return out, True, err
+            out.append(chunk)
+        return out, eof, None
 
     def _step(
-        self, decoder: SSEDecoder, raw: bytes | None, rid: str | None, attempts: _Attempts
-    ) -> tuple[list[Any], bool]:
-        """One network read of a stream (``None`` at EOF) -> its chunks, and whether it ended."""
+        self,
+        decoder: SSEDecoder,
+        raw: bytes | None,
+        headers: Mapping[str, str],
+        rid: str | None,
+        attempts: _Attempts,
+    ) -> tuple[list[Any], bool, APIError | None]:
+        """One network read of a stream (``None`` at EOF) -> its chunks, whether it ended, and
+        an error to raise after yielding those chunks."""
         attempts.check_deadline(rid)
-        try:
-            chunks, done = self._events(decoder, raw, rid)
-        except APIResponseValidationError:
-            if raw is None:
-                raise APIConnectionError(
-                    f"{self.provider}: the stream ended in the middle of an event",
-                    request_id=rid,
-                ) from None
-            raise
-        return chunks, done or raw is None
+        return self._events(decoder, raw, headers, rid)
 
-    def _json_stream(self, content: bytes, rid: str | None) -> list[Any]:
+    def _json_stream(self, content: bytes, headers: httpx.Headers, status: int) -> list[Any]:
         """A stream request answered with one JSON body -> the chunks it stands for."""
-        return _completion_as_chunks(self._decode_body(content, rid))
+        return _completion_as_chunks(self._decode_body(content, headers, status))
 
     # -- sync ------------------------------------------------------------------------------
 
     def post(self, path: str, body: bytes) -> tuple[Any, httpx.Headers]:
         """POST ``body``; return the decoded JSON and the response headers."""
+        attempts = _Attempts(self)
         client = self.client()
         url = self.base_url + path
-        attempts = _Attempts(self)
         with self._sync_sem or nullcontext():
             while True:
                 try:
@@ -335,9 +488,11 @@ class Transport:
                 except httpx.HTTPError as exc:
                     time.sleep(attempts.after_error(exc, "sending the request"))
                     continue
-                if resp.status_code < 400:
+                except UnicodeEncodeError as exc:
+                    raise attempts.unsendable(exc) from None
+                if _is_success(resp.status_code):
                     return self._decode_body(
-                        resp.content, self._request_id(resp.headers)
+                        resp.content, resp.headers, resp.status_code
                     ), resp.headers
                 time.sleep(attempts.after_status(resp.status_code, resp.content, resp.headers))
 
@@ -358,7 +513,9 @@ class Transport:
             except httpx.HTTPError as exc:
                 time.sleep(attempts.after_error(exc, "opening the stream"))
                 continue
-            if resp.status_code < 400:
+            except UnicodeEncodeError as exc:
+                raise attempts.unsendable(exc) from None
+            if _is_success(resp.status_code):
                 break
             try:
                 content = resp.read()
@@ -380,14 +537,15 @@ class Transport:
         """
         attempts = _Attempts(self)
         with self._sync_sem or nullcontext(), self._open_stream(path, body, attempts) as resp:
-            rid = self._request_id(resp.headers)
-            if _is_json(resp.headers):
+            headers = resp.headers
+            rid = request_id_from_headers(headers)
+            if _is_json(headers):
                 try:
                     content = resp.read()
                 except httpx.HTTPError as exc:
                     raise attempts.network_error(exc, "reading the response", rid) from None
-                for data in self._json_stream(content, rid):
-                    yield data, resp.headers
+                for data in self._json_stream(content, headers, resp.status_code):
+                    yield data, headers
                 return
             decoder = SSEDecoder()
             it = resp.iter_bytes()
@@ -398,9 +556,11 @@ class Transport:
                     raw = None
                 except httpx.HTTPError as exc:
                     raise attempts.network_error(exc, "reading the stream", rid) from None
-                chunks, done = self._step(decoder, raw, rid, attempts)
+                chunks, done, error = self._step(decoder, raw, headers, rid, attempts)
                 for chunk in chunks:
-                    yield chunk, resp.headers
+                    yield chunk, headers
+                if error is not None:
+                    raise error
                 if done:
                     return
 
@@ -408,9 +568,9 @@ class Transport:
 
     async def apost(self, path: str, body: bytes) -> tuple[Any, httpx.Headers]:
         """Async ``post``."""
+        attempts = _Attempts(self)
         client = self.aclient()
         url = self.base_url + path
-        attempts = _Attempts(self)
         async with self._asem() or nullcontext():  # cheaper than an @asynccontextmanager
             while True:
                 try:
@@ -423,9 +583,11 @@ class Transport:
                 except httpx.HTTPError as exc:
                     await asyncio.sleep(attempts.after_error(exc, "sending the request"))
                     continue
-                if resp.status_code < 400:
+                except UnicodeEncodeError as exc:
+                    raise attempts.unsendable(exc) from None
+                if _is_success(resp.status_code):
                     return self._decode_body(
-                        resp.content, self._request_id(resp.headers)
+                        resp.content, resp.headers, resp.status_code
                     ), resp.headers
                 await asyncio.sleep(
                     attempts.after_status(resp.status_code, resp.content, resp.headers)
@@ -450,7 +612,9 @@ class Transport:
             except httpx.HTTPError as exc:
                 await asyncio.sleep(attempts.after_error(exc, "opening the stream"))
                 continue
-            if resp.status_code < 400:
+            except UnicodeEncodeError as exc:
+                raise attempts.unsendable(exc) from None
+            if _is_success(resp.status_code):
                 break
             try:
                 content = await resp.aread()
@@ -471,14 +635,15 @@ class Transport:
             self._asem() or nullcontext(),
             self._aopen_stream(path, body, attempts) as resp,
         ):
-            rid = self._request_id(resp.headers)
-            if _is_json(resp.headers):
+            headers = resp.headers
+            rid = request_id_from_headers(headers)
+            if _is_json(headers):
                 try:
                     content = await resp.aread()
                 except httpx.HTTPError as exc:
                     raise attempts.network_error(exc, "reading the response", rid) from None
-                for data in self._json_stream(content, rid):
-                    yield data, resp.headers
+                for data in self._json_stream(content, headers, resp.status_code):
+                    yield data, headers
                 return
             decoder = SSEDecoder()
             it = resp.aiter_bytes()
@@ -489,9 +654,11 @@ class Transport:
                     raw = None
                 except httpx.HTTPError as exc:
                     raise attempts.network_error(exc, "reading the stream", rid) from None
-                chunks, done = self._step(decoder, raw, rid, attempts)
+                chunks, done, error = self._step(decoder, raw, headers, rid, attempts)
                 for chunk in chunks:
-                    yield chunk, resp.headers
+                    yield chunk, headers
+                if error is not None:
+                    raise error
                 if done:
                     return
 
@@ -507,6 +674,8 @@ class _Attempts:
     __slots__ = ("_t", "attempt", "deadline")
 
     def __init__(self, transport: Transport) -> None:
+        if transport._bad_header is not None:
+            raise _unsendable(transport.provider, transport._bad_header)
         self._t = transport
         self.attempt = 0
         total = transport.total_timeout
@@ -551,10 +720,19 @@ class _Attempts:
             and time.monotonic() >= self.deadline
         ):
             return self._expired(rid)
-        return _network_error(exc, self._t.provider, during=during, request_id=rid)
+        return _network_error(
+            exc, self._t.provider, during=during, request_id=rid, secret=self._t._secret_text
+        )
+
+    def unsendable(self, exc: UnicodeEncodeError) -> APIConnectionError:
+        """httpx could not encode a header (a non-ASCII key, say); ``exc`` holds the header."""
+        _scrub(exc)
+        return _unsendable(self._t.provider, None)
 
     def after_error(self, exc: httpx.HTTPError, during: str) -> float:
-        delay = self._fits(self._t._delay(self.attempt, None))
+        delay = None
+        if not isinstance(exc, _CLIENT_SIDE_ERRORS):
+            delay = self._fits(self._t._delay(self.attempt, None))
         if delay is None:
             raise self.network_error(exc, during) from None
         return delay

@@ -24,7 +24,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.messages.utils import convert_to_openai_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_gpt52.errors import APIResponseValidationError
+from langchain_gpt52.errors import APIResponseValidationError, error_in_body
 
 __all__ = [
     "build_body",
@@ -269,6 +269,7 @@ def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
     for item in raw:
         fn = item.get("function") if isinstance(item, Mapping) else None
         if not isinstance(fn, Mapping):
+            invalid.append(_unsupported_tool_call(item))
             continue
         name = fn.get("name") or ""
         args = fn.get("arguments")
@@ -290,6 +291,35 @@ def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
             raw_args = args if isinstance(args, str) else json.dumps(args)
             invalid.append(invalid_tool_call(name=name, args=raw_args, id=call_id, error=error))
     return calls, invalid
+
+
+def _unsupported_tool_call(item: Any) -> Any:
+    """A tool call without a ``function`` object (``type: "custom"``, say) as an invalid call,
+    so it is reported instead of silently dropped."""
+    if not isinstance(item, Mapping):
+        return invalid_tool_call(
+            name=None,
+            args=None,
+            id=None,
+            error=f"tool call is not an object: {type(item).__name__}",
+        )
+    kind = item.get("type")
+    body = item.get(kind) if isinstance(kind, str) else None
+    name = body.get("name") if isinstance(body, Mapping) else None
+    args = None
+    if isinstance(body, Mapping):
+        raw_args = body.get("input", body.get("arguments"))
+        args = raw_args if raw_args is None or isinstance(raw_args, str) else _as_text(raw_args)
+    if kind in (None, "function"):
+        error = "tool call has no 'function' object"
+    else:
+        error = (
+            f"tool calls of type {_as_text(kind)!r} are not supported (only 'function' tool "
+            "calls are)"
+        )
+    return invalid_tool_call(
+        name=_str_or_none(name), args=args, id=_str_or_none(item.get("id")), error=error
+    )
 
 
 def _parse_args(args: Any) -> tuple[bool, dict[str, Any], str | None]:
@@ -351,9 +381,10 @@ def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None)
         )
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices:
-        err = data.get("error")
-        if err:
-            raise APIResponseValidationError(f"the provider returned an error: {err}", body=data)
+        # The transport raises these first, with the provider's name and the request id.
+        err = error_in_body(data, provider="the provider", where="instead of a completion")
+        if err is not None:
+            raise err
         raise APIResponseValidationError(
             f"chat completion has no choices (choices={choices!r})", body=data
         )
@@ -398,10 +429,11 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
         raise APIResponseValidationError(
             f"stream chunk is not a JSON object: {type(data).__name__}", body=data
         )
-    if data.get("error") and not data.get("choices"):
-        raise APIResponseValidationError(
-            f"the provider sent an error mid-stream: {data['error']}", body=data
-        )
+    if not data.get("choices"):
+        # The transport raises these first, with the provider's name and the request id.
+        err = error_in_body(data, provider="the provider", where="mid-stream")
+        if err is not None:
+            raise err
     choices = data.get("choices")
     choice = choices[0] if isinstance(choices, list) and choices else None
     usage = usage_to_metadata(data.get("usage"))

@@ -8,19 +8,23 @@ Every failure surfaces as one of these types; each also subclasses the matching
     │   └── APITimeoutError (ModelTimeoutError)       connect/read/total timeout, stream stall
     ├── APIResponseValidationError (ModelAPIError)    an unreadable 2xx body (bad JSON, no choices)
     └── APIStatusError                                the provider answered with an error status
-        ├── BadRequestError (ModelInvalidRequestError)        400, 422
+        ├── BadRequestError (ModelInvalidRequestError)        400, 413, 415, 422
         │   └── ContextOverflowError (ContextOverflowError)    prompt over the context window
         ├── AuthenticationError (ModelAuthenticationError)    401
         ├── PermissionDeniedError (ModelPermissionDeniedError) 403 (AI/ML API: out of credits)
         ├── NotFoundError (ModelNotFoundError)                404
         ├── ConflictError (ModelAPIError)                     409
         ├── RateLimitError (ModelRateLimitError)              429
-        └── InternalServerError (ModelAPIError)               5xx (and any other status)
+        └── InternalServerError (ModelAPIError)               5xx, 408 (and any status >= 600)
+
+    (any other status, e.g. 405 or 418, or a 3xx redirect, is a plain APIStatusError: not
+    retryable; 413 and 415 are BadRequestError)
 
     RefusalError (OutputParserException)              structured output the model refused to give
 
 Messages carry the provider, the status, the provider's own error text and its request id; they
 never carry the API key (the transport redacts it from anything the provider echoes back).
+Every error pickles and deep-copies with its attributes (for multiprocessing, caches, tracers).
 """
 
 from __future__ import annotations
@@ -47,8 +51,19 @@ __all__ = [
     "RateLimitError",
     "RefusalError",
     "error_from_response",
+    "error_in_body",
     "parse_error_body",
+    "request_id_from_headers",
 ]
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle an error without calling its ``__init__`` (whose arguments are keyword-only or
+    reformatted): the same ``args`` (so the same ``str``) and the same attributes."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
 
 
 class APIError(core.ModelError):
@@ -58,6 +73,9 @@ class APIError(core.ModelError):
         super().__init__(message)
         self.message = message
         self.request_id = request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
 
 
 class APIConnectionError(APIError, core.ModelConnectionError):
@@ -103,7 +121,7 @@ class APIStatusError(APIError):
 
 
 class BadRequestError(APIStatusError, core.ModelInvalidRequestError):
-    """400/422: the provider rejected the request; change it before trying again."""
+    """400/413/415/422: the provider rejected the request; change it before trying again."""
 
 
 class ContextOverflowError(BadRequestError, core.ContextOverflowError):
@@ -135,7 +153,7 @@ class RateLimitError(APIStatusError, core.ModelRateLimitError):
 
 
 class InternalServerError(APIStatusError, core.ModelAPIError):
-    """5xx (or any unexpected status): the provider failed."""
+    """5xx (and 408, a server-side timeout): the provider failed; worth another try."""
 
     is_retryable = True
 
@@ -147,16 +165,24 @@ class RefusalError(core.OutputParserException):
         super().__init__(f"The model refused to answer with structured output: {refusal}")
         self.refusal = refusal
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
+
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    408: InternalServerError,  # the server gave up waiting for the request: retried
     409: ConflictError,
+    413: BadRequestError,  # request too large: shorten it
+    415: BadRequestError,  # unsupported media type: a wrong Content-Type, fix the request
     422: BadRequestError,
     429: RateLimitError,
 }
+"""Statuses with their own class; any other 5xx (or >= 600) is ``InternalServerError``, any
+other status (405, 418, 451, a 3xx...) a plain ``APIStatusError``, which is not retryable."""
 
 _CONTEXT_OVERFLOW = re.compile(
     r"context[_ ]length|maximum context|context window|too many tokens|prompt is too long",
@@ -251,19 +277,54 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
     return message, code, request_id
 
 
+def request_id_from_headers(headers: Mapping[str, str] | None) -> str | None:
+    """The provider's request id from response headers (``x-inference-id`` on AI/ML API,
+    ``x-request-id``, ``request-id`` or ``x-oxen-request-id`` elsewhere), or None.
+
+    ``httpx.Headers`` match names in any case; so does a plain dict here.
+    """
+    if not headers:
+        return None
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    lowered = {str(k).lower(): v for k, v in headers.items()}  # a dict with other cases
+    for name in _REQUEST_ID_HEADERS:
+        value = lowered.get(name)
+        if value:
+            return str(value)
+    return None
+
+
+def _decoded(body: Any) -> Any:
+    """An error body as data: JSON bytes/bytearray decoded, other bytes as text."""
+    if not isinstance(body, (bytes, bytearray)):
+        return body
+    raw = bytes(body).decode("utf-8", "replace")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+
+
 def error_from_response(
     status: int,
     body: Any,
     headers: Mapping[str, str],
     *,
     provider: str,
+    where: str | None = None,
 ) -> APIStatusError:
-    """Pure: an error status, body and headers -> the typed exception to raise."""
-    message, code, request_id = parse_error_body(body)
-    for name in _REQUEST_ID_HEADERS:
-        if not request_id and headers.get(name):
-            request_id = headers[name]
-    cls = _STATUS_CLASSES.get(status, InternalServerError)
+    """Pure: an error status, body and headers -> the typed exception to raise.
+
+    ``where`` tells where a status that was not the HTTP status came from (an error object in a
+    2xx body, say: ``"in the body of an HTTP 200 response"``).
+    """
+    json_body = _decoded(body)
+    message, code, request_id = parse_error_body(json_body)
+    request_id = request_id or request_id_from_headers(headers)
+    cls = _STATUS_CLASSES.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     hint = ""
     if status == 403 and provider == "AI/ML API":
         hint = (
@@ -275,17 +336,16 @@ def error_from_response(
         (code and "context_length" in code) or (message and _CONTEXT_OVERFLOW.search(message))
     ):
         cls = ContextOverflowError
-    text = f"{provider} returned HTTP {status}{hint}: {message or 'no error message'}"
+    origin = f" ({where})" if where else ""
+    if 300 <= status < 400:
+        location = headers.get("location") or "(no Location header)"
+        text = f"{provider} returned HTTP {status}{origin}: redirected to {location}: fix base_url"
+    else:
+        text = f"{provider} returned HTTP {status}{origin}{hint}: {message or 'no error message'}"
     if code and code not in text:
         text += f" [code: {code}]"
     if request_id:
         text += f" [request id: {request_id}]"
-    json_body: Any = body
-    if isinstance(body, (bytes, bytearray)):
-        try:
-            json_body = json.loads(body)
-        except ValueError:
-            json_body = bytes(body).decode("utf-8", "replace")
     return cls(
         text,
         status_code=status,
@@ -294,3 +354,50 @@ def error_from_response(
         provider_message=message,
         headers=headers,
     )
+
+
+def _status_in_body(data: Mapping[str, Any]) -> int | None:
+    """An HTTP error status an error body carries (AI/ML API ``statusCode``, ``status``)."""
+    for key in ("statusCode", "status"):
+        value = data.get(key)
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if type(value) is int and 400 <= value <= 599:
+            return value
+    return None
+
+
+def error_in_body(
+    data: Any,
+    headers: Mapping[str, str] | None = None,
+    *,
+    provider: str,
+    where: str,
+) -> APIError | None:
+    """Pure: the error a 2xx body or a stream chunk stands for, or None when it is not one.
+
+    An object with no (non-empty) ``choices`` and either an ``error`` or an HTTP error status
+    (``{"message": "Model is under maintenance", "statusCode": 500}``) is an error: with a
+    status, the typed status error (a 500 is ``InternalServerError``, a 429
+    ``RateLimitError``); without one, ``APIResponseValidationError``. Either carries the
+    provider's own message (``parse_error_body``) and request id.
+    """
+    if not isinstance(data, Mapping):
+        return None
+    choices = data.get("choices")
+    if isinstance(choices, list) and choices:
+        return None
+    status = _status_in_body(data)
+    if status is None and not data.get("error"):
+        return None
+    hdrs: Mapping[str, str] = headers if headers is not None else {}
+    if status is not None:
+        return error_from_response(status, data, hdrs, provider=provider, where=where)
+    message, code, request_id = parse_error_body(data)
+    request_id = request_id or request_id_from_headers(hdrs)
+    text = f"{provider} returned an error {where}: {message or 'no error message'}"
+    if code and code not in text:
+        text += f" [code: {code}]"
+    if request_id:
+        text += f" [request id: {request_id}]"
+    return APIResponseValidationError(text, body=dict(data), request_id=request_id)

@@ -210,6 +210,7 @@ class ChatAIMLAPI(BaseChatGPT52):
             "presence_penalty": "it is not in AI/ML API's request schema",
         },
         send_stop=False,
+        ranges={"seed": (1, 2**63 - 1), "top_p": (0.01, 1)},
         max_output_tokens=128_000,
         context_window=400_000,
     )

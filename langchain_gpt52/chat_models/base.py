@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, ClassVar, Literal
@@ -43,6 +44,22 @@ from langchain_gpt52.errors import APIResponseValidationError, RefusalError
 __all__ = ["BaseChatGPT52"]
 
 _PATH = "/chat/completions"
+_TRANSPORT_LOCK = threading.Lock()
+_CLIENT_FIELDS = frozenset(
+    {
+        "api_key",
+        "base_url",
+        "timeout",
+        "stream_chunk_timeout",
+        "total_timeout",
+        "max_retries",
+        "max_concurrency",
+        "default_headers",
+        "http_client",
+        "http_async_client",
+    }
+)
+"""Fields the HTTP transport is built from: changing one after the first call rebuilds it."""
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
 _TOKEN_PIECES = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
@@ -186,7 +203,28 @@ class BaseChatGPT52(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": self.model_name, "base_url": self.base_url, **self._params()}
+        return {
+            "model_name": self.model_name,
+            "base_url": _public_url(self.base_url),
+            **self._params(),
+        }
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate`` over several prompts: token usage summed, model name kept."""
+        usage: dict[str, Any] = {}
+        combined: dict[str, Any] = {}
+        for output in llm_outputs:
+            if not output:
+                continue
+            for key in ("model_name", "system_fingerprint"):
+                if output.get(key) is not None:
+                    combined.setdefault(key, output[key])
+            for key, value in (output.get("token_usage") or {}).items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    usage[key] = usage.get(key, 0) + value
+        if usage:
+            combined["token_usage"] = usage
+        return combined
 
     def _get_invocation_params(
         self, stop: list[str] | None = None, **kwargs: Any
@@ -246,38 +284,52 @@ class BaseChatGPT52(BaseChatModel):
         return {k: v for k, v in params.items() if v is not None}
 
     def _get_transport(self) -> Transport:
-        if self._transport is None:
-            if self.api_key is None or not self.api_key.get_secret_value():
-                raise ValueError(
-                    f"No API key for {self._spec.name}: pass api_key=... or set the "
-                    f"{self._spec.key_env} environment variable"
-                )
-            secret = self.api_key.get_secret_value()
-            headers = {
-                "Authorization": f"Bearer {secret}",
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": "langchain-gpt52",
-                **(self.default_headers or {}),
-            }
-            timeout = self.timeout
-            if not isinstance(timeout, httpx.Timeout):
-                timeout = httpx.Timeout(600.0 if timeout is None else timeout, connect=10.0)
-            assert self.base_url is not None
-            self._transport = Transport(
-                base_url=self.base_url,
-                headers=headers,
-                timeout=timeout,
-                stream_timeout=self.stream_chunk_timeout,
-                max_retries=self.max_retries,
-                total_timeout=self.total_timeout,
-                provider=self._spec.name,
-                secret=secret,
-                max_concurrency=self.max_concurrency,
-                http_client=self.http_client,
-                http_async_client=self.http_async_client,
+        transport = self._transport
+        if transport is None:
+            with _TRANSPORT_LOCK:
+                if self._transport is None:
+                    self._transport = self._new_transport()
+                transport = self._transport
+        return transport
+
+    def _new_transport(self) -> Transport:
+        """The HTTP side of this instance, built once from its current fields."""
+        spec = self._spec
+        secret = self.api_key.get_secret_value().strip() if self.api_key is not None else ""
+        if not secret:
+            raise ValueError(
+                f"No API key for {spec.name}: pass api_key=... or set the "
+                f"{spec.key_env} environment variable"
             )
-        return self._transport
+        if not (secret.isascii() and secret.isprintable()) or any(c.isspace() for c in secret):
+            raise ValueError(
+                f"The API key for {spec.name} (api_key=... or {spec.key_env}) contains spaces, "
+                "control or non-ASCII characters; check for a pasted line break or quote"
+            )
+        headers = {
+            "Authorization": f"Bearer {secret}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": "langchain-gpt52",
+            **(self.default_headers or {}),
+        }
+        timeout = self.timeout
+        if not isinstance(timeout, httpx.Timeout):
+            timeout = httpx.Timeout(600.0 if timeout is None else timeout, connect=10.0)
+        assert self.base_url is not None
+        return Transport(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            stream_timeout=self.stream_chunk_timeout,
+            max_retries=self.max_retries,
+            total_timeout=self.total_timeout,
+            provider=self._spec.name,
+            secret=secret,
+            max_concurrency=self.max_concurrency,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
 
     def _build_request(
         self,
@@ -355,11 +407,21 @@ class BaseChatGPT52(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> bool:
-        # With ``streaming=True``, invoke goes through ``_generate``/``_agenerate``, which stream
-        # (reporting each token to the callbacks) and then re-parse tool arguments strictly;
-        # langchain-core's own merge would repair truncated JSON into a valid-looking call.
-        if self.streaming and "stream" not in kwargs:
+        # On the invoke path (no ``stream`` kwarg) ``_generate``/``_agenerate`` decide, and when
+        # they stream (``streaming=True``, or a streaming callback such as ``astream_events`` or
+        # LangGraph's ``stream_mode="messages"``) they report each token and then re-parse tool
+        # arguments strictly: langchain-core's own merge would repair truncated JSON.
+        if "stream" not in kwargs:
             return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
+    def _streams_invoke(
+        self,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> bool:
+        """Whether langchain-core would have streamed this invoke."""
         return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _generate(
@@ -369,7 +431,7 @@ class BaseChatGPT52(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if self.streaming:
+        if self._streams_invoke(False, run_manager, kwargs):
             return _strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
         body, stop = self._build_request(messages, stop, False, kwargs)
         data, headers = self._get_transport().post(_PATH, body)
@@ -382,7 +444,7 @@ class BaseChatGPT52(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if self.streaming:
+        if self._streams_invoke(True, run_manager, kwargs):
             chunks = [c async for c in self._astream(messages, stop, run_manager, **kwargs)]
             return _strict_result(chunks)
         body, stop = self._build_request(messages, stop, False, kwargs)
@@ -405,8 +467,7 @@ class BaseChatGPT52(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        tail = step.end()
-        if tail is not None:
+        for tail in step.end():
             if run_manager:
                 run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
@@ -425,13 +486,38 @@ class BaseChatGPT52(BaseChatModel):
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        tail = step.end()
-        if tail is not None:
+        for tail in step.end():
             if run_manager:
                 await run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
 
     # -- lifecycle -------------------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _CLIENT_FIELDS:
+            private = self.__pydantic_private__
+            if private and private.get("_transport") is not None:
+                private["_transport"] = None  # rebuilt from the new fields on the next call
+
+    def __copy__(self) -> BaseChatGPT52:
+        new = super().__copy__()
+        new._transport = None  # a copy (``model_copy``) gets its own clients, from its fields
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BaseChatGPT52:
+        memo = {} if memo is None else memo
+        for client in (self.http_client, self.http_async_client):
+            if client is not None:
+                memo[id(client)] = client  # a user's HTTP client is shared, not copied
+        private = self.__pydantic_private__ or {}
+        transport = private.pop("_transport", None)
+        try:
+            new = super().__deepcopy__(memo)
+        finally:
+            private["_transport"] = transport
+        new._transport = None
+        return new
 
     def close(self) -> None:
         """Close this instance's sync HTTP client (it reopens on next use)."""
@@ -474,7 +560,7 @@ class BaseChatGPT52(BaseChatModel):
         wire = _wire.format_messages(messages) if messages else []
         total = 3
         for msg in wire:
-            total += 3 + _estimate_tokens(json.dumps(msg.get("content") or "", ensure_ascii=False))
+            total += 3 + _content_tokens(msg.get("content"))
             for call in msg.get("tool_calls") or []:
                 total += _estimate_tokens(json.dumps(call, ensure_ascii=False))
         for tool in tools or []:
@@ -514,6 +600,9 @@ class BaseChatGPT52(BaseChatModel):
                     f"tool name {name!r} must be 1-64 characters of letters, digits, '_' or '-'"
                 )
             params = fn.get("parameters") if isinstance(fn, Mapping) else None
+            if params is None and isinstance(fn, dict):
+                # AI/ML API's schema requires ``parameters``; a no-argument tool has none.
+                fn["parameters"] = params = {"type": "object", "properties": {}}
             if params is not None and not (
                 isinstance(params, Mapping) and params.get("type", "object") == "object"
             ):
@@ -637,6 +726,14 @@ def _ls_schema(schema: Any) -> Any:
     return schema
 
 
+def _public_url(url: str | None) -> str | None:
+    """``url`` without ``user:password@`` or a query string (it ends up in traces)."""
+    if not url or ("@" not in url and "?" not in url):
+        return url
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(username=None, password=None, query=None))
+
+
 def _raise_on_refusal(message: BaseMessage, *, partial: bool = False) -> BaseMessage:
     refusal = message.additional_kwargs.get("refusal")
     if refusal:
@@ -720,6 +817,34 @@ def _strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
     )
 
 
+_IMAGE_TOKENS = {"low": 85, "high": 765, "auto": 765}
+"""GPT image cost: 85 tokens at low detail; a 512 px tile layout (~765) otherwise."""
+_FILE_TOKENS = 1_500
+"""A coarse figure per attached file (about one PDF page of text and its image)."""
+
+
+def _content_tokens(content: Any) -> int:
+    """Estimated tokens of a wire ``content``: text by the estimator, images and files by
+    their fixed costs (a base64 image is not ~length/4 text tokens)."""
+    if not content:
+        return 0
+    if isinstance(content, str):
+        return _estimate_tokens(content)
+    total = 0
+    for part in content if isinstance(content, list) else [content]:
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind == "text":
+            total += _estimate_tokens(str(part.get("text") or ""))
+        elif kind == "image_url":
+            detail = (part.get("image_url") or {}).get("detail") or "auto"
+            total += _IMAGE_TOKENS.get(detail, 765)
+        elif kind == "file":
+            total += _FILE_TOKENS
+        else:
+            total += _estimate_tokens(json.dumps(part, ensure_ascii=False))
+    return total
+
+
 def _estimate_tokens(text: str) -> int:
     total = 0
     for piece in _TOKEN_PIECES.findall(text):
@@ -727,13 +852,20 @@ def _estimate_tokens(text: str) -> int:
     return total
 
 
+_COST_KEYS = ("credits_used", "usd_spent")
+
+
 class _ChunkStep:
     """Per-stream state shared by ``_stream`` and ``_astream``: chunk JSON -> generation chunks.
 
-    Applies client-side stop sequences and adds response-header metadata to the last chunk.
+    Applies client-side stop sequences, and keeps every string in ``response_metadata`` on
+    one chunk only (langchain-core concatenates strings when it merges chunks): the header
+    facts go on the first finish chunk, a repeated finish (some providers send it again on the
+    usage chunk) loses its metadata, and cost is reported once, from ``meta.usage`` or, failing
+    that, from the response headers at the end.
     """
 
-    __slots__ = ("_choice_seen", "_filter", "_headers", "_headers_md", "_md_done")
+    __slots__ = ("_choice_seen", "_cost", "_filter", "_finished", "_headers", "_headers_md")
 
     def __init__(
         self,
@@ -742,7 +874,8 @@ class _ChunkStep:
     ) -> None:
         self._filter = StopFilter(stop) if stop else None
         self._headers_md = headers_md
-        self._md_done = False
+        self._finished = False
+        self._cost: set[str] = set()
         self._choice_seen = False
         self._headers: Mapping[str, str] | None = None
 
@@ -751,6 +884,30 @@ class _ChunkStep:
         if exc.request_id is None and self._headers is not None:
             exc.request_id = self._headers_md(self._headers).get("request_id")
         return exc
+
+    def _metadata_once(
+        self, md: dict[str, Any], info: dict[str, Any] | None, headers: Mapping[str, str]
+    ) -> bool:
+        """Drop what an earlier chunk already reported; True for the (first) finish chunk."""
+        for key in _COST_KEYS:
+            if key in md:
+                if key in self._cost:
+                    del md[key]
+                else:
+                    self._cost.add(key)
+        if "finish_reason" not in md:
+            return False
+        if self._finished:
+            for key in [k for k in md if k != "model_provider" and k not in _COST_KEYS]:
+                del md[key]
+            if info:
+                info.pop("finish_reason", None)
+            return False
+        self._finished = True
+        for key, value in self._headers_md(headers).items():
+            if key not in _COST_KEYS:
+                md.setdefault(key, value)
+        return True
 
     def __call__(self, data: Any, headers: Mapping[str, str]) -> list[ChatGenerationChunk]:
         self._headers = headers
@@ -763,11 +920,9 @@ class _ChunkStep:
         if chunk is None:
             return []
         msg = chunk.message
-        finish = "finish_reason" in msg.response_metadata
-        if finish and not self._md_done:
-            self._md_done = True
-            for key, value in self._headers_md(headers).items():
-                msg.response_metadata.setdefault(key, value)
+        finish = bool(msg.response_metadata) and self._metadata_once(
+            msg.response_metadata, chunk.generation_info, headers
+        )
         filt = self._filter
         if filt is None:
             return [chunk]
@@ -794,8 +949,9 @@ class _ChunkStep:
             return []
         return [ChatGenerationChunk(message=msg, generation_info=chunk.generation_info)]
 
-    def end(self) -> ChatGenerationChunk | None:
-        """Text still held back by the stop filter when the stream ended without a finish.
+    def end(self) -> list[ChatGenerationChunk]:
+        """The last chunks: text still held back by the stop filter, and cost from the headers
+        when no chunk carried ``meta.usage``.
 
         Raises ``APIResponseValidationError`` when no chunk carried a choice (``choices``
         empty or null throughout, or no chunk at all): that is no completion.
@@ -807,7 +963,15 @@ class _ChunkStep:
                     "null in every chunk)"
                 )
             )
-        if self._filter is None:
-            return None
-        rest = self._filter.flush()
-        return ChatGenerationChunk(message=AIMessageChunk(content=rest)) if rest else None
+        tail: list[ChatGenerationChunk] = []
+        rest = self._filter.flush() if self._filter is not None else ""
+        if rest:
+            tail.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
+        if self._headers is not None and not self._cost:
+            cost = {k: v for k, v in self._headers_md(self._headers).items() if k in _COST_KEYS}
+            if cost:
+                md = {"model_provider": "openai", **cost}
+                tail.append(
+                    ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=md))
+                )
+        return tail

@@ -57,31 +57,56 @@ Let *text* be the text of the last ``user`` message (string content or its text 
 2. **Tool calls** (when ``tools`` are given and ``tool_choice`` is not ``"none"``):
 
    * ``tool_choice`` ``{type: function, function: {name}}`` -> always call that tool.
-   * If the last message is a tool result: call the tools *named* in *text* that were not
+   * If the last message is a tool result: call the planned tools (below) that were not
      called since that user message (all at once unless ``parallel_tool_calls`` is false,
      else the next one); when none is left answer in text quoting the tool results
      (``"The get_weather tool returned: It's sunny."``) -- so agent loops terminate --
      except with ``tool_choice: "required"``, which (as upstream) always calls a tool.
    * Otherwise: the tools whose exact name appears in *text* (as an identifier; all of
-     them unless ``parallel_tool_calls`` is false), else the tool whose name/description
-     words best overlap the words of *text*, else -- only with ``tool_choice:
-     "required"`` or when *text* asks to "use the tool" -- the first tool. In plain
-     ``auto`` mode with no overlap at all the model answers in text.
-   * Arguments are built from the tool's JSON schema (``$ref``/``$defs``/``allOf``
-     resolved, ``anyOf``/``oneOf`` -> first non-null branch, ``const``, enums -> the
-     option mentioned in *text* else the first, nested objects, arrays with
-     ``max(1, minItems)`` items, required properties always and optional ones only when
-     their name is mentioned in *text*). Values come from *text* (with tool names removed;
-     with several named tools, from the text after each tool's name): integers/numbers are
-     the numbers of the text in order (clamped to min/max/exclusive bounds; default or 0
-     when none is left); strings are ``<prop> is X``/``<prop>: X`` values, else quoted
-     strings in order, else for location-like properties the capitalized place after
-     "in/at/near/from/to/for" ("San Francisco, CA"), else for query-like properties the
-     whole text, else the next capitalized phrase that does not start a sentence, else the
-     phrase after "about", else the whole text; booleans are ``false`` when the property
-     is negated ("no X", "without X") or *text* says "false", else ``true``. No-arg tools
-     get ``{}``. Ids are ``call_<random>``; ``finish_reason: "tool_calls"``;
-     ``content: null``.
+     them unless ``parallel_tool_calls`` is false), else -- when two or more tools have
+     *all* their name words in *text* ("What's the weather ... and what time is it?"
+     covers ``get_weather`` and ``get_time``, not ``get_current_weather``) -- those, in
+     order of appearance, else the tool whose name/description words best overlap the
+     words of *text*, else -- only with ``tool_choice: "required"`` or when *text* asks to
+     "use the tool" -- the first tool. In plain ``auto`` mode with no overlap at all the
+     model answers in text.
+   * **Argument text.** One named tool (or a word-matched one): *text* with tool names
+     removed. Several named tools: the text after each tool's name up to the next name;
+     a tool whose text is only filler words (stop words such as "and", "the", "for",
+     "call", "tool" and connectives such as "then", "after", "finally") is *listed
+     together* with the next tool: they form a group that shares the text of the group's
+     last tool ("get_weather and get_population for Paris" -> both get "Paris").
+   * **Numbers** are the numbers of the argument text in order. The tools of a group share
+     one pool, so each takes the next unused numbers ("add and multiply with 1, 2, 3 and
+     4" -> add(1, 2), multiply(3, 4)). A group tool that runs out of numbers for a
+     required number without ``default`` (and is not the first call of the answer) is
+     *deferred*: a real model waits for the earlier result. When it is called after the
+     tool results, its pool is the numbers in the results of its group's tools first, then
+     the text numbers not used by its group's earlier calls ("Use add and multiply to
+     compute (3 + 4) * 5." -> add(3, 4); after "7.0" -> multiply(7.0, 5)). Numbers are
+     clamped to min/max/exclusive bounds; default or 0 when none is left.
+   * **Strings**: ``<prop> is X``/``<prop>: X`` values, else quoted strings in order, else
+     for place-like properties (name or description word ``location``, ``city``,
+     ``place``, ``address``, ``country``, ``region``, ``town``, ``destination``,
+     ``origin``, ``timezone``, ...) a place: the capitalized phrase right after
+     "in/at/near/from/to/for" in the argument text ("San Francisco, CA"), else its next
+     capitalized phrase, else the same two searches in the whole user text; else for
+     query-like properties the argument text, else the next capitalized phrase that does
+     not start a sentence, else the phrase after "about", else the argument text. Tool
+     names are removed first and never chosen; an argument text made only of filler words
+     is never a value (the whole user text is used instead, else ``"<Property>"``).
+     Capitalized phrases are runs of capitalized words joined by " " or ", "; a word
+     ending in "." ends the phrase ("for Lyon. Finally ..." -> "Lyon") unless it is an
+     abbreviation -- a capital plus at most two lower-case letters (``St.``, ``Mt.``,
+     ``Dr.``, ``Mrs.``) or an initialism (``D.C.``) -- so "St. Louis" stays whole; an
+     abbreviation that ends a phrase loses its dot ("Dr. No." -> "Dr. No").
+   * Other values: ``$ref``/``$defs``/``allOf`` resolved, ``anyOf``/``oneOf`` -> first
+     non-null branch, ``const``, enums -> the option mentioned in *text* else the first,
+     nested objects, arrays with ``max(1, minItems)`` items, required properties always
+     and optional ones only when their name is mentioned in *text*; booleans are
+     ``false`` when the property is negated ("no X", "without X") or *text* says "false",
+     else ``true``. No-arg tools get ``{}``. Ids are ``call_<random>``;
+     ``finish_reason: "tool_calls"``; ``content: null``.
 3. ``response_format`` **json_schema**: compact JSON text valid against
    ``json_schema.schema`` (all properties filled, ``additionalProperties: false``
    respected, nullable ``anyOf`` -> the non-null branch, formats such as ``date-time``
@@ -149,11 +174,15 @@ from ._logic_text import (
     REFUSAL_TEXT,
     REFUSE_MARKER,
     Conversation,
+    NumberPool,
     asks_for_tool,
     best_word_match,
     count_tokens,
+    covered_tools,
+    has_content,
     json_object_reply,
     named_tools,
+    numbers_in,
     read_content,
     read_conversation,
     schema_instance,
@@ -254,8 +283,37 @@ def _strip_names(text: str, names: list[str]) -> str:
     return text
 
 
-def _choose_calls(body: dict[str, Any], conv: Conversation) -> list[tuple[str, str]]:
-    """(tool name, text its arguments come from) for each tool call to make."""
+@dataclass
+class _Planned:
+    """A tool call to make: the text its arguments come from and its group."""
+
+    name: str
+    text: str
+    #: the tools named together with it ("add and multiply ..."): one text, one number pool
+    group: tuple[str, ...] = ()
+
+
+def _named_groups(text: str, mentioned: list[tuple[int, str]], names: list[str]) -> list[_Planned]:
+    """Each named tool with the text after its name up to the next tool name.
+
+    A tool whose text is only filler words ("get_weather and get_population for Paris")
+    joins the next tool's group and shares that tool's text.
+    """
+    planned: list[_Planned] = []
+    members: list[str] = []
+    for i, (pos, name) in enumerate(mentioned):
+        end = mentioned[i + 1][0] if i + 1 < len(mentioned) else len(text)
+        segment = _strip_names(text[pos + len(name) : end], names)
+        members.append(name)
+        if has_content(segment) or i + 1 == len(mentioned):
+            group = tuple(members)
+            planned.extend(_Planned(member, segment, group) for member in members)
+            members = []
+    return planned
+
+
+def _choose_calls(body: dict[str, Any], conv: Conversation) -> list[_Planned]:
+    """The tool calls that may be made now, in order (see :func:`_tool_calls`)."""
     tools = [t for t in body.get("tools") or [] if tool_name(t)]
     if not tools:
         return []
@@ -269,43 +327,91 @@ def _choose_calls(body: dict[str, Any], conv: Conversation) -> list[tuple[str, s
     plain = _strip_names(text, names)
     forced = _forced_tool(choice, names)
     if forced is not None:
-        return [(forced, plain)]
+        return [_Planned(forced, plain)]
     parallel = body.get("parallel_tool_calls") is not False
     mentioned = named_tools(text, tools)
-    segments: dict[str, str] = {}
     if len(mentioned) == 1:
-        segments[mentioned[0][1]] = plain
+        planned = [_Planned(mentioned[0][1], plain)]
+    elif mentioned:
+        planned = _named_groups(text, mentioned, names)
     else:
-        for i, (pos, name) in enumerate(mentioned):
-            end = mentioned[i + 1][0] if i + 1 < len(mentioned) else len(text)
-            segments[name] = _strip_names(text[pos + len(name) : end], names)
-    order = [name for _, name in mentioned]
+        covered = covered_tools(text, tools)
+        planned = [_Planned(n, plain) for _, n in covered] if len(covered) > 1 else []
     if conv.last_role == "tool":
-        remaining = [n for n in order if n not in conv.called_since_user]
+        remaining = [p for p in planned if p.name not in conv.called_since_user]
         if remaining:
-            picked = remaining if parallel else remaining[:1]
-            return [(n, segments[n]) for n in picked]
+            return remaining if parallel else remaining[:1]
         if choice != "required":
             return []
-    if order:
-        picked = order if parallel else order[:1]
-        return [(n, segments[n]) for n in picked]
+    if planned:
+        return planned if parallel else planned[:1]
     best, score = best_word_match(text, tools)
     if score > 0:
-        return [(best, plain)]
+        return [_Planned(best, plain)]
     if choice == "required" or asks_for_tool(text):
-        return [(names[0], plain)]
+        return [_Planned(names[0], plain)]
     return []
 
 
-def _tool_args(body: dict[str, Any], name: str, text: str) -> str:
-    tools = body.get("tools") or []
-    reserved = {tool_name(t) for t in tools}
-    for tool in tools:
-        if tool_name(tool) == name:
-            args = tool_arguments(tool_parameters(tool), text, reserved)
-            return json.dumps(args, ensure_ascii=False, separators=(",", ":"))
-    return "{}"
+def _numbers_of(value: Any) -> list[float]:
+    """The numbers in a JSON value (booleans excluded)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers_of(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers_of(v)]
+    return []
+
+
+def _group_pool(planned: _Planned, conv: Conversation) -> NumberPool:
+    """Numbers for a group: earlier results of the group first, then unused text numbers."""
+    numbers = numbers_in(" ".join(planned.text.split()))
+    results: list[float] = []
+    for name, raw in conv.calls_since_user:
+        if name not in planned.group:
+            continue
+        try:
+            used = _numbers_of(json.loads(raw)) if raw else []
+        except ValueError:
+            used = []
+        for number in used:
+            if number in numbers:
+                numbers.remove(number)
+    for name, content in conv.tool_results:
+        if name in planned.group:
+            results.extend(numbers_in(content))
+    return NumberPool(results + numbers)
+
+
+def _tool_calls(body: dict[str, Any], conv: Conversation) -> list[_ToolCall]:
+    """The tool calls of the answer (empty: answer in text).
+
+    A tool of a group (not the first call of the answer) that runs out of numbers is
+    deferred: it is called after the tool results, with those results as numbers.
+    """
+    tools = [t for t in body.get("tools") or [] if tool_name(t)]
+    by_name = {tool_name(t): t for t in tools}
+    reserved = set(by_name)
+    context = _strip_names(conv.user.text, list(by_name))
+    pools: dict[tuple[str, ...], NumberPool] = {}
+    calls: list[_ToolCall] = []
+    for planned in _choose_calls(body, conv):
+        pool = None
+        if len(planned.group) > 1:
+            if planned.group not in pools:
+                pools[planned.group] = _group_pool(planned, conv)
+            pool = pools[planned.group]
+        short = pool.short if pool is not None else 0
+        params = tool_parameters(by_name.get(planned.name))
+        args = tool_arguments(params, planned.text, reserved, context=context, pool=pool)
+        if calls and pool is not None and pool.short > short:
+            continue  # waits for the results of the calls before it
+        arguments = json.dumps(args, ensure_ascii=False, separators=(",", ":"))
+        calls.append(_ToolCall(planned.name, arguments))
+    return calls
 
 
 def _structured_content(body: dict[str, Any], conv: Conversation) -> str | None:
@@ -359,9 +465,8 @@ def _plan(provider: Provider, body: dict[str, Any]) -> _Plan:
     if conv.last_role == "user" and REFUSE_MARKER in conv.user.text:
         return _Plan(content=None, refusal=REFUSAL_TEXT, reasoning_tokens=reasoning)
 
-    calls = _choose_calls(body, conv)
-    if calls:
-        tool_calls = [_ToolCall(name, _tool_args(body, name, text)) for name, text in calls]
+    tool_calls = _tool_calls(body, conv)
+    if tool_calls:
         return _Plan(
             content=None,
             refusal=None,

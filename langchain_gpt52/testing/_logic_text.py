@@ -111,6 +111,8 @@ class Conversation:
     last_role: str
     tool_results: list[tuple[str, str]]
     called_since_user: list[str]
+    #: (name, JSON arguments text) of the tool calls made since the last user message
+    calls_since_user: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_conversation(messages: list[Any]) -> Conversation:
@@ -126,6 +128,7 @@ def read_conversation(messages: list[Any]) -> Conversation:
         user = read_content(messages[last_user_index].get("content"))
     id_to_name: dict[str, str] = {}
     called: list[str] = []
+    calls: list[tuple[str, str]] = []
     results: list[tuple[str, str]] = []
     for msg in messages[last_user_index + 1 :]:
         if not isinstance(msg, dict):
@@ -139,6 +142,8 @@ def read_conversation(messages: list[Any]) -> Conversation:
                 name = fn.get("name") if isinstance(fn, dict) else None
                 if isinstance(name, str):
                     called.append(name)
+                    raw_args = fn.get("arguments") if isinstance(fn, dict) else None
+                    calls.append((name, raw_args if isinstance(raw_args, str) else ""))
                     if isinstance(call.get("id"), str):
                         id_to_name[call["id"]] = name
         elif role == "tool":
@@ -152,7 +157,7 @@ def read_conversation(messages: list[Any]) -> Conversation:
     if messages and isinstance(messages[-1], dict):
         role_value = messages[-1].get("role")
         last_role = role_value if isinstance(role_value, str) else ""
-    return Conversation(user, last_role, results, called)
+    return Conversation(user, last_role, results, called, calls)
 
 
 # --------------------------------------------------------------------------------------
@@ -470,6 +475,59 @@ def asks_for_tool(text: str) -> bool:
     return _USE_TOOL_RE.search(text) is not None
 
 
+def covered_tools(text: str, tools: list[Any]) -> list[tuple[int, str]]:
+    """(position, name) of the tools all of whose name words occur in ``text``.
+
+    ``get_weather`` is covered by "what's the weather", ``get_current_weather`` is not
+    (no "current"); names made only of stop words (``get``) cover nothing. Ordered by the
+    first occurrence of one of the tool's name words.
+    """
+    first: dict[str, int] = {}
+    for match in _WORD_RE.finditer(text):
+        first.setdefault(_stem(match.group(0)), match.start())
+    found: list[tuple[int, str]] = []
+    for tool in tools:
+        name = tool_name(tool)
+        words = _name_words(name)
+        if words and all(w in first for w in words):
+            found.append((min(first[w] for w in words), name))
+    found.sort()
+    return found
+
+
+# Words that carry no value on their own: stop words plus the connectives that sit between
+# tool names in "call get_weather, and then get_population".
+_FILLER_WORDS = _STOPWORDS | frozenset(
+    {
+        "after",
+        "afterwards",
+        "finally",
+        "first",
+        "second",
+        "next",
+        "both",
+        "each",
+        "plus",
+        "too",
+        "followed",
+        "lastly",
+        "later",
+        "them",
+        "its",
+        "now",
+        "once",
+        "twice",
+    }
+)
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` has a number, a quote or a word that is not a filler word."""
+    if _QUOTE_RE.search(text):
+        return True
+    return any(w.lower() not in _FILLER_WORDS for w in _WORD_RE.findall(text))
+
+
 # --------------------------------------------------------------------------------------
 # Values from text
 # --------------------------------------------------------------------------------------
@@ -483,14 +541,39 @@ _QUOTE_RE = re.compile(
     r"|`([^`\n]{1,200})`"
 )
 _CAP_WORD_RE = re.compile(r"[^\W\d_][\w'&.-]*")
-_PLACE_RE = re.compile(r"\b(?:in|at|near|from|to|for)\s+([^?!;:\n()\"]+)", re.I)
+_PLACE_PREP_RE = re.compile(r"\b(?:in|at|near|from|to|for)\s+", re.I)
+# "St.", "Mt.", "Dr.", "Mrs." (a capital and at most two lower-case letters) or "D.C."
+_ABBREV_RE = re.compile(r"^(?:[A-Z][a-z]{0,2}|(?:[A-Za-z]\.)+[A-Za-z])\.$")
+_TITLE_ABBREV_END_RE = re.compile(r"(?:^|[ ,])[A-Z][a-z]{0,2}\.$")
 _TOPIC_RE = re.compile(r"\b(?:about|regarding)\s+([^?!.;:\n()\"]+)", re.I)
 _WEAK_TOPIC_RE = re.compile(r"\b(?:on|of|for)\s+([^?!.;:\n()\"]+)", re.I)
 _IDENT_RE = re.compile(r"^[A-Za-z_][\w-]{0,63}$")
 _SENTENCE_END = frozenset(".!?\n")
 
 _LOCATION_HINTS = frozenset(
-    {"location", "city", "place", "address", "country", "region", "where", "town", "destination"}
+    {
+        "location",
+        "city",
+        "place",
+        "address",
+        "country",
+        "region",
+        "where",
+        "town",
+        "village",
+        "destination",
+        "origin",
+        "venue",
+        "airport",
+        "province",
+        "county",
+        "continent",
+        "neighborhood",
+        "neighbourhood",
+        "timezone",
+        "tz",
+        "zone",
+    }
 )
 _FULLTEXT_HINTS = frozenset(
     {
@@ -542,67 +625,153 @@ def _human(name: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def _is_abbreviation(word: str) -> bool:
+    """``St.``/``Mt.``/``Dr.``/``Mrs.`` or an initialism such as ``D.C.``."""
+    return _ABBREV_RE.match(word) is not None
+
+
+def _finish_phrase(phrase: str) -> str:
+    """Trim a phrase; a title abbreviation at its very end ("Dr. No.") ends a sentence."""
+    phrase = phrase.strip(" ,")
+    if _TITLE_ABBREV_END_RE.search(phrase):
+        phrase = phrase[:-1]
+    return phrase
+
+
+def _cap_word(raw: str) -> tuple[str, bool]:
+    """(the word as it goes into a phrase, whether it ends its sentence)."""
+    if _is_abbreviation(raw):
+        return raw, False
+    return raw.rstrip(".'"), raw.endswith(".")
+
+
 def _capitalized_phrases(text: str) -> list[str]:
-    """Runs of capitalized words that do not start a sentence (proper-noun guesses)."""
+    """Runs of capitalized words that do not start a sentence (proper-noun guesses).
+
+    A word ending in "." ends its phrase and the next word starts a sentence, except
+    after an abbreviation (``St. Louis``, ``Mt. Everest``); an abbreviation may start a
+    phrase even at the start of a sentence.
+    """
     phrases: list[str] = []
     current: list[str] = []
     last_end = -1
+    abbrev_end = -1  # end offset of the last abbreviation seen
     for match in _CAP_WORD_RE.finditer(text[:2000]):
-        word, start = match.group(0).rstrip(".'"), match.start()
+        raw, start = match.group(0), match.start()
+        word, ends_sentence = _cap_word(raw)
+        abbrev = raw == word and raw.endswith(".")
         between = text[last_end:start] if last_end >= 0 else ""
         back = start - 1
         while back >= 0 and text[back] == " ":
             back -= 1
-        sentence_start = back < 0 or text[back] in _SENTENCE_END
+        sentence_start = back < 0 or (text[back] in _SENTENCE_END and back + 1 != abbrev_end)
         capital = word[:1].isupper() and word != "I"
         joinable = current and between in (" ", ", ")
-        if capital and not sentence_start:
+        if capital and (not sentence_start or abbrev):
             if joinable:
                 current.append(between + word)
             else:
                 if current:
                     phrases.append("".join(current))
                 current = [word]
+            if ends_sentence:
+                phrases.append("".join(current))
+                current = []
         elif not word[:1].isalpha() or word[:1].islower() or sentence_start:
             # a non-capitalized (or non-cased, e.g. CJK) word ends the phrase
             if current:
                 phrases.append("".join(current))
             current = []
         last_end = match.end()
+        if abbrev:
+            abbrev_end = last_end
     if current:
         phrases.append("".join(current))
-    return [p.strip(" ,") for p in phrases if p.strip(" ,")]
+    return [p for p in map(_finish_phrase, phrases) if p]
 
 
 def _leading_capitalized(phrase: str) -> str:
-    """The capitalized run at the start of ``phrase`` ('' if it starts lowercase)."""
+    """The capitalized run at the start of ``phrase`` ('' if it starts lowercase).
+
+    The run stops after a word ending in "." unless it is an abbreviation, so "Lyon.
+    Finally ..." gives "Lyon" and "St. Louis" stays whole.
+    """
     out: list[str] = []
     last_end = 0
     for match in _CAP_WORD_RE.finditer(phrase):
-        word = match.group(0)
+        raw = match.group(0)
         between = phrase[last_end : match.start()]
         if out and between not in (" ", ", "):
             break
         if not out and between.strip():
             break
-        if not word[:1].isupper():
+        if not raw[:1].isupper():
             break
+        word, ends_sentence = _cap_word(raw)
         out.append(between + word if out else word)
         last_end = match.end()
-    return "".join(out).strip(" ,.")
+        if ends_sentence:
+            break
+    return _finish_phrase("".join(out))
+
+
+def place_in(text: str, reserved: set[str] | frozenset[str] = frozenset()) -> str:
+    """The first capitalized phrase right after "in/at/near/from/to/for" in ``text``."""
+    for match in _PLACE_PREP_RE.finditer(text):
+        place = _leading_capitalized(text[match.end() :])
+        if place and place.lower() not in reserved:
+            return place
+    return ""
+
+
+def numbers_in(text: str) -> list[float]:
+    """The numbers of ``text`` in order (ints stay ints)."""
+    return [float(raw) if "." in raw else int(raw) for raw in _NUMBER_RE.findall(text)]
+
+
+class NumberPool:
+    """Numbers handed out in order; several tool calls may share one pool."""
+
+    def __init__(self, numbers: list[float]) -> None:
+        self.numbers = list(numbers)
+        self.pos = 0
+        #: required numbers asked for after the pool ran out (and without a default)
+        self.short = 0
+
+    def take(self) -> float | None:
+        if self.pos < len(self.numbers):
+            value = self.numbers[self.pos]
+            self.pos += 1
+            return value
+        return None
+
+    def has(self) -> bool:
+        return self.pos < len(self.numbers)
 
 
 class TextValues:
-    """Hands out values found in a text: numbers in order, quoted strings in order, ..."""
+    """Hands out values found in a text: numbers in order, quoted strings in order, ...
 
-    def __init__(self, text: str, reserved_names: set[str], *, for_tool: bool) -> None:
+    ``context`` (tool calls only) is the whole user text, the fallback for place-like
+    strings and for a ``text`` made only of filler words; ``pool`` shares the numbers
+    between the calls of tools named together.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        reserved_names: set[str],
+        *,
+        for_tool: bool,
+        context: str = "",
+        pool: NumberPool | None = None,
+    ) -> None:
         self.text = " ".join(text.split())
+        self.context = " ".join(context.split())
         self.for_tool = for_tool
-        self.numbers: list[float] = []
-        for raw in _NUMBER_RE.findall(self.text):
-            self.numbers.append(float(raw) if "." in raw else int(raw))
-        self.number_pos = 0
+        self.pool = pool if pool is not None else NumberPool(numbers_in(self.text))
         reserved = {name.lower() for name in reserved_names}
+        self.reserved = reserved
         self.quotes: list[str] = []
         for match in _QUOTE_RE.finditer(self.text):
             value = next(g for g in match.groups() if g is not None).strip()
@@ -615,14 +784,13 @@ class TextValues:
 
     # ---- numbers ----
     def next_number(self) -> float | None:
-        if self.number_pos < len(self.numbers):
-            value = self.numbers[self.number_pos]
-            self.number_pos += 1
-            return value
-        return None
+        return self.pool.take()
 
     def has_number(self) -> bool:
-        return self.number_pos < len(self.numbers)
+        return self.pool.has()
+
+    def note_missing_number(self) -> None:
+        self.pool.short += 1
 
     # ---- strings ----
     def has_quote(self) -> bool:
@@ -654,6 +822,8 @@ class TextValues:
     def _next_cap(self) -> str | None:
         if self._caps is None:
             self._caps = _capitalized_phrases(self.text)
+            if self.for_tool:
+                self._caps = [c for c in self._caps if c.lower() not in self.reserved]
         if self.cap_pos < len(self._caps):
             value = self._caps[self.cap_pos]
             self.cap_pos += 1
@@ -669,7 +839,31 @@ class TextValues:
             cut = topic.lower().find(stop)
             if cut > 0:
                 topic = topic[:cut]
-        return topic.strip() or None
+        topic = topic.strip()
+        if self.for_tool and not has_content(topic):
+            return None
+        return topic or None
+
+    def _whole_text(self) -> str:
+        """The text as a value; for tools never one made only of filler words."""
+        if not self.for_tool:
+            return self.text
+        for candidate in (self.text, self.context):
+            if has_content(candidate):
+                return candidate
+        return ""
+
+    def _place(self, hints: set[str]) -> str:
+        """A place for a location-like string (see the module docstring of ``_logic``)."""
+        place = place_in(self.text, self.reserved)
+        if not place and (self.for_tool or (hints & _NAME_HINTS)):
+            place = self._next_cap() or ""
+        if not place and self.context:
+            place = place_in(self.context, self.reserved)
+            if not place:
+                caps = _capitalized_phrases(self.context)
+                place = next((c for c in caps if c.lower() not in self.reserved), "")
+        return place
 
     def string_for(self, name: str, schema: dict[str, Any]) -> str:
         explicit = self._explicit(name) if name else None
@@ -681,12 +875,12 @@ class TextValues:
             return value
         hints = _name_words(name) | _words(str(schema.get("description", "")))
         if hints & _LOCATION_HINTS:
-            for match in _PLACE_RE.finditer(self.text):
-                place = _leading_capitalized(match.group(1))
-                if place:
-                    return place
-        if self.for_tool and (hints & _FULLTEXT_HINTS) and self.text:
-            return self.text
+            place = self._place(hints)
+            if place:
+                return place
+        whole = self._whole_text()
+        if self.for_tool and (hints & _FULLTEXT_HINTS) and whole:
+            return whole
         if self.for_tool or (hints & _NAME_HINTS):
             cap = self._next_cap()
             if cap:
@@ -696,7 +890,7 @@ class TextValues:
         if self.for_tool:
             if topic:
                 return topic
-            return self.text or human
+            return whole or human
         if topic:
             return f"{human} about {topic}"
         if self.text:
@@ -922,6 +1116,7 @@ class ValueBuilder:
             if isinstance(default, (int, float)) and not isinstance(default, bool):
                 raw = default
             else:
+                self.values.note_missing_number()
                 raw = 0
         value: float = round(raw) if integer else raw
         value = _clamp_number(value, node, integer)
@@ -941,10 +1136,21 @@ class ValueBuilder:
         return value
 
 
-def tool_arguments(parameters: dict[str, Any], text: str, reserved: set[str]) -> dict[str, Any]:
-    """Arguments for a tool call built from the tool's parameter schema and ``text``."""
+def tool_arguments(
+    parameters: dict[str, Any],
+    text: str,
+    reserved: set[str],
+    *,
+    context: str = "",
+    pool: NumberPool | None = None,
+) -> dict[str, Any]:
+    """Arguments for a tool call built from the tool's parameter schema and ``text``.
+
+    ``context`` is the whole user text (fallback, see :class:`TextValues`); a shared
+    ``pool`` hands out numbers across calls and counts the ones missing in ``pool.short``.
+    """
     names = schema_property_names(parameters) | reserved
-    values = TextValues(text, names, for_tool=True)
+    values = TextValues(text, names, for_tool=True, context=context, pool=pool)
     builder = ValueBuilder(parameters, values, fill_optional=False)
     result = builder.build(parameters)
     return result if isinstance(result, dict) else {}

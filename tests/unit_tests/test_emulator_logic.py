@@ -901,6 +901,195 @@ def test_few_shot_history_then_new_question() -> None:
     assert _tool_calls(complete("aimlapi", body)) == [("my_adder_tool", {"a": 3, "b": 4})]
 
 
+def _str_tool(name: str, *props: str) -> dict[str, Any]:
+    return _tool(
+        name,
+        f"The {name} tool.",
+        {
+            "type": "object",
+            "properties": {p: {"type": "string"} for p in props},
+            "required": list(props),
+        },
+    )
+
+
+def _num_tool(name: str) -> dict[str, Any]:
+    return _tool(
+        name,
+        f"{name.capitalize()} two numbers.",
+        {
+            "type": "object",
+            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+            "required": ["a", "b"],
+        },
+    )
+
+
+def _follow_up(body: dict[str, Any], provider: str, results: list[str]) -> dict[str, Any]:
+    """``body`` plus the assistant's tool calls and one tool message per call."""
+    message = complete(provider, body)["choices"][0]["message"]  # type: ignore[arg-type]
+    calls = message["tool_calls"]
+    assert len(calls) == len(results)
+    follow = copy.deepcopy(body)
+    follow["messages"] += [{"role": "assistant", "content": None, "tool_calls": calls}]
+    follow["messages"] += [
+        {"role": "tool", "tool_call_id": call["id"], "content": result}
+        for call, result in zip(calls, results, strict=True)
+    ]
+    validate(provider, follow, path=PATH if provider == "aimlapi" else OXEN_PATH)  # type: ignore[arg-type]
+    return follow
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call get_weather and get_population for Paris.",
+        "Call get_weather, then get_population for Paris.",
+        "For Paris: call get_weather and get_population.",
+    ],
+)
+def test_tools_listed_together_share_the_place(text: str) -> None:
+    tools = [_str_tool("get_weather", "city"), _str_tool("get_population", "city")]
+    assert _tool_calls(complete("aimlapi", _body("aimlapi", text, tools=tools))) == [
+        ("get_weather", {"city": "Paris"}),
+        ("get_population", {"city": "Paris"}),
+    ]
+
+
+def test_place_argument_falls_back_to_the_whole_prompt() -> None:
+    tools = [_str_tool("get_population", "city"), _str_tool("get_weather", "destination")]
+    text = "Call get_population for Lyon, and after that get_weather with metric units"
+    assert _tool_calls(complete("aimlapi", _body("aimlapi", text, tools=tools))) == [
+        ("get_population", {"city": "Lyon"}),
+        ("get_weather", {"destination": "Lyon"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call search_docs and then",
+        "search_docs, and then",
+        "Please call the search_docs tool and then get_weather.",
+    ],
+)
+def test_function_words_and_tool_names_are_never_values(text: str) -> None:
+    tools = [_str_tool("search_docs", "topic"), _str_tool("get_weather", "city")]
+    body = _body("aimlapi", text, tools=tools)
+    for _, args in _tool_calls(complete("aimlapi", body)):
+        for value in args.values():
+            words = {w.strip(",.").lower() for w in value.split()}
+            assert not words & {"and", "then", "the", "call", "please", "tool"}, value
+            assert "search_docs" not in value and "get_weather" not in value, value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Get the population for Lyon. Finally call get_weather.", "Lyon"),
+        ("Call get_weather for Paris, France. Then stop.", "Paris, France"),
+        ("What is the weather in San Francisco, CA. Thanks, get_weather!", "San Francisco, CA"),
+        ("Call get_weather for St. Louis please", "St. Louis"),
+        ("Call get_weather for Mt. Everest base camp", "Mt. Everest"),
+    ],
+)
+def test_place_phrases_stop_at_sentence_end(text: str, expected: str) -> None:
+    tools = [_str_tool("get_weather", "city")]
+    assert _tool_calls(complete("aimlapi", _body("aimlapi", text, tools=tools))) == [
+        ("get_weather", {"city": expected})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We met Alice Smith. Finally Bob came", "Alice Smith"),
+        ("Visit Dr. Who at Mt. Everest today", "Dr. Who"),
+    ],
+)
+def test_capitalized_phrases_stop_at_sentence_end(text: str, expected: str) -> None:
+    tool = _str_tool("lookup_person", "person_name")
+    ((_, args),) = _tool_calls(
+        complete("aimlapi", _body("aimlapi", text, tools=[tool], tool_choice="required"))
+    )
+    assert args == {"person_name": expected}
+
+
+def test_capitalized_phrases_keep_abbreviations() -> None:
+    from langchain_gpt52.testing._logic_text import _capitalized_phrases
+
+    assert _capitalized_phrases("Fly from St. Louis to Mt. Hood. Then Rome. Dr. No.") == [
+        "St. Louis",
+        "Mt. Hood",
+        "Rome",
+        "Dr. No",
+    ]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_weather_in_paris_end_to_end(provider: str) -> None:
+    body = _body(
+        provider, "What is the weather in Paris?", tools=[_str_tool("get_weather", "city")]
+    )
+    assert _tool_calls(complete(provider, body)) == [("get_weather", {"city": "Paris"})]  # type: ignore[arg-type]
+    final = complete(provider, _follow_up(body, provider, ["Sunny, 22 C"]))  # type: ignore[arg-type]
+    assert _tool_calls(final) == []
+    assert "Sunny, 22 C" in final["choices"][0]["message"]["content"]
+
+
+@pytest.mark.parametrize("time_arg", ["timezone", "city"])
+def test_weather_and_time_both_called(time_arg: str) -> None:
+    tools = [_str_tool("get_weather", "location"), _str_tool("get_time", time_arg)]
+    text = "What's the weather in San Francisco, CA and what time is it there?"
+    body = _body("aimlapi", text, tools=tools)
+    expected = [
+        ("get_weather", {"location": "San Francisco, CA"}),
+        ("get_time", {time_arg: "San Francisco, CA"}),
+    ]
+    assert _tool_calls(complete("aimlapi", body)) == expected
+    final = complete("aimlapi", _follow_up(body, "aimlapi", ["Foggy", "10:00"]))
+    assert _tool_calls(final) == []
+    # one tool at a time: the second one is called after the first result
+    sequential = {**body, "parallel_tool_calls": False}
+    assert _tool_calls(complete("aimlapi", sequential)) == expected[:1]
+    second = complete("aimlapi", _follow_up(sequential, "aimlapi", ["Foggy"]))
+    assert _tool_calls(second) == expected[1:]
+
+
+def test_weather_only_does_not_call_time_tool() -> None:
+    tools = [_str_tool("get_current_weather", "location"), _str_tool("get_time", "timezone")]
+    body = _body("aimlapi", "What is the current weather in Oslo?", tools=tools)
+    assert _tool_calls(complete("aimlapi", body)) == [("get_current_weather", {"location": "Oslo"})]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("parallel", [True, False])
+def test_add_then_multiply_uses_numbers_in_order(provider: str, parallel: bool) -> None:
+    tools = [_num_tool("add"), _num_tool("multiply")]
+    body = _body(
+        provider,
+        "Use add and multiply to compute (3 + 4) * 5.",
+        tools=tools,
+        parallel_tool_calls=parallel,
+    )
+    # multiply needs add's result: it waits for the next turn even in parallel mode
+    assert _tool_calls(complete(provider, body)) == [("add", {"a": 3, "b": 4})]  # type: ignore[arg-type]
+    second = _follow_up(body, provider, ["7.0"])
+    assert _tool_calls(complete(provider, second)) == [("multiply", {"a": 7.0, "b": 5})]  # type: ignore[arg-type]
+    final = complete(provider, _follow_up(second, provider, ["35.0"]))  # type: ignore[arg-type]
+    assert _tool_calls(final) == []
+    assert "35.0" in final["choices"][0]["message"]["content"]
+
+
+def test_tools_listed_together_take_the_next_unused_numbers() -> None:
+    tools = [_num_tool("add"), _num_tool("multiply")]
+    body = _body("aimlapi", "Call add and multiply with 1, 2, 3 and 4", tools=tools)
+    assert _tool_calls(complete("aimlapi", body)) == [
+        ("add", {"a": 1, "b": 2}),
+        ("multiply", {"a": 3, "b": 4}),
+    ]
+
+
 # --------------------------------------------------------------------------------------
 # structured output
 # --------------------------------------------------------------------------------------

@@ -160,9 +160,14 @@ def test_parse_error_body_long_text_is_truncated() -> None:
         (502, errors.InternalServerError, core.ModelAPIError),
         (503, errors.InternalServerError, core.ModelAPIError),
         (504, errors.InternalServerError, core.ModelAPIError),
-        (418, errors.InternalServerError, core.ModelAPIError),
-        (451, errors.InternalServerError, core.ModelAPIError),
+        (408, errors.InternalServerError, core.ModelAPIError),
+        (413, errors.BadRequestError, core.ModelInvalidRequestError),
+        (415, errors.BadRequestError, core.ModelInvalidRequestError),
+        (405, errors.APIStatusError, core.ModelError),
+        (418, errors.APIStatusError, core.ModelError),
+        (451, errors.APIStatusError, core.ModelError),
         (599, errors.InternalServerError, core.ModelAPIError),
+        (600, errors.InternalServerError, core.ModelAPIError),
     ],
 )
 @pytest.mark.parametrize("provider", ["AI/ML API", "Oxen.ai"])

@@ -418,9 +418,11 @@ def test_stream_bytes_give_chunks_or_our_error(raw: bytes, cuts: list[int]) -> N
     step = _ChunkStep(["STOP"], lambda h: {})
     try:
         for piece in [*_split(raw, cuts), None]:
-            chunks, done = transport._events(decoder, piece, "req-1")
+            chunks, done, error = transport._events(decoder, piece, {}, "req-1")
             for chunk in chunks:
                 step(chunk, {})
+            if error is not None:
+                raise error
             if done:
                 break
         step.end()
@@ -466,7 +468,7 @@ def test_decoder_raises_only_unicode_errors(raw: bytes) -> None:
 def test_a_2xx_body_gives_a_result_or_our_error(raw: bytes) -> None:
     transport = _transport()
     try:
-        data = transport._decode_body(raw, "req-1")
+        data = transport._decode_body(raw, {})
         _wire.parse_completion(data)
     except APIError as exc:
         assert _is_ours(exc)
