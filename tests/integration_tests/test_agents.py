@@ -1,8 +1,8 @@
 """A LangGraph ReAct agent with three tools, driven to a final answer through the emulator.
 
-``langchain`` (and so ``langchain.agents.create_agent``) is not a dependency of this package, so the
-agent is LangGraph's prebuilt ``create_react_agent`` (deprecated in LangGraph 1.x in favour of
-``create_agent``, but still the same graph: model node -> tool node -> model node ...).
+Most tests use LangGraph's prebuilt ``create_react_agent`` (deprecated in LangGraph 1.x in favour
+of ``langchain.agents.create_agent``, but still the same graph: model node -> tool node -> model
+node ...); the last one runs ``create_agent`` itself (``langchain`` is a test dependency).
 
 The emulator's model calls the tools *named* in the user's message, one per turn when
 ``parallel_tool_calls=False`` (all at once otherwise), builds their arguments from the text after
@@ -283,3 +283,23 @@ async def test_agent_multi_turn_thread(emulator: Emulator, provider: str) -> Non
     # The whole history (first run included) went to the model on the last turn.
     last = chat_requests(emulator)[-1]
     assert [m["role"] for m in last["messages"]].count("tool") == 4
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_langchain_create_agent_runs_the_loop(emulator: Emulator, provider: str) -> None:
+    """``langchain.agents.create_agent`` (LangChain 1.x's agent) drives the same loop; it binds
+    the tools itself (parallel calls allowed): one tool turn, then the answer."""
+    from langchain.agents import create_agent
+
+    recorder = Recorder()
+    agent = create_agent(make_model(emulator, provider), recorder.tools)
+    for run in (agent.ainvoke, None):
+        recorder.calls.clear()
+        emulator.reset()
+        payload = {"messages": [("user", PROMPT)]}
+        result = await run(payload) if run else agent.invoke(payload)
+        assert sorted(recorder.calls, key=repr) == sorted(EXPECTED_CALLS, key=repr)
+        final = result["messages"][-1]
+        assert isinstance(final, AIMessage) and not final.tool_calls
+        assert all(r in final.content for r in RESULTS), final.content
+        assert len(chat_requests(emulator)) == 2
