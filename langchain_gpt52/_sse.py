@@ -4,7 +4,8 @@ Only the ``data`` field matters for chat completions; ``event``, ``id``, ``retry
 lines are skipped, except that an ``event: error`` is reported with its data so the caller can
 raise it. Lines may end in ``\\n``, ``\\r\\n`` or ``\\r``. Bytes are split before decoding, so a
 multi-byte character cut across network reads is reassembled; invalid UTF-8 raises
-``UnicodeDecodeError`` for the caller to turn into a typed error.
+``UnicodeDecodeError`` for the caller to turn into a typed error; its ``events_before`` attribute
+holds the events the same ``feed`` completed before the bad one, so none is lost.
 """
 
 from __future__ import annotations
@@ -47,7 +48,13 @@ class SSEDecoder:
             start = end + 1
             if not line:
                 if self._data:
-                    events.append(self._dispatch())
+                    try:
+                        events.append(self._dispatch())
+                    except UnicodeDecodeError as exc:
+                        # Keep what this read completed before the bad event for the caller.
+                        exc.events_before = events  # type: ignore[attr-defined]
+                        self._buf = b""
+                        raise
                 else:
                     self._event = b""
                 continue

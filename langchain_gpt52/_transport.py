@@ -408,17 +408,17 @@ class Transport:
         """
         eof = raw is None
         out: list[Any] = []
+        bad_utf8: APIError | None = None
         try:
             events = decoder.feed(raw) if raw is not None else decoder.flush()
         except UnicodeDecodeError as exc:
-            if eof:
-                return out, True, self._cut(rid)
-            return (
-                out,
-                True,
-                APIResponseValidationError(
+            events = getattr(exc, "events_before", [])  # completed before the bad event
+            bad_utf8 = (
+                self._cut(rid)
+                if eof
+                else APIResponseValidationError(
                     f"{self.provider}: stream is not valid UTF-8 ({exc})", request_id=rid
-                ),
+                )
             )
         secret = self._secret_text
         for event, data in events:
@@ -450,6 +450,8 @@ class Transport:
             if err is not None:
                 return out, True, err
             out.append(chunk)
+        if bad_utf8 is not None:
+            return out, True, bad_utf8
         return out, eof, None
 
     def _step(

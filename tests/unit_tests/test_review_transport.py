@@ -285,6 +285,7 @@ SAME_READ_FAULTS = {
         "upstream overloaded",
     ),
     "bad-json": (b"data: {not json\n\n", APIResponseValidationError, "not valid JSON"),
+    "bad-utf8": (b"data: \xff\xfe\n\n", APIResponseValidationError, "not valid UTF-8"),
 }
 
 
