@@ -216,10 +216,7 @@ class ChatAIMLAPI(BaseChatGPT52):
     )
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        md: dict[str, Any] = {}
-        request_id = headers.get("x-inference-id") or headers.get("x-request-id")
-        if request_id:
-            md["request_id"] = request_id
+        md = super()._headers_metadata(headers)  # request_id: ``x-inference-id`` here
         for header, key in (
             ("x-aimlapi-credits-used", "credits_used"),
             ("x-aimlapi-usd-spent", "usd_spent"),

@@ -39,7 +39,11 @@ from langchain_gpt52 import _wire
 from langchain_gpt52._rules import ProviderSpec, check_params
 from langchain_gpt52._stop import StopFilter, cut_at_stop
 from langchain_gpt52._transport import Transport
-from langchain_gpt52.errors import APIResponseValidationError, RefusalError
+from langchain_gpt52.errors import (
+    APIResponseValidationError,
+    RefusalError,
+    request_id_from_headers,
+)
 
 __all__ = ["BaseChatGPT52"]
 
@@ -376,7 +380,7 @@ class BaseChatGPT52(BaseChatModel):
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
         """Response-header facts for ``response_metadata`` (providers add their own)."""
-        request_id = headers.get("x-request-id")
+        request_id = request_id_from_headers(headers)
         return {"request_id": request_id} if request_id else {}
 
     def _finish_result(
@@ -385,8 +389,7 @@ class BaseChatGPT52(BaseChatModel):
         try:
             result = _wire.parse_completion(data, self._headers_metadata(headers))
         except APIResponseValidationError as exc:
-            if exc.request_id is None:
-                exc.request_id = self._headers_metadata(headers).get("request_id")
+            exc.request_id = exc.request_id or request_id_from_headers(headers)
             raise
         if stop:
             for gen in result.generations:
@@ -881,8 +884,7 @@ class _ChunkStep:
 
     def _invalid(self, exc: APIResponseValidationError) -> APIResponseValidationError:
         """``exc`` with the response's request id (the pure parsers do not know it)."""
-        if exc.request_id is None and self._headers is not None:
-            exc.request_id = self._headers_md(self._headers).get("request_id")
+        exc.request_id = exc.request_id or request_id_from_headers(self._headers)
         return exc
 
     def _metadata_once(
