@@ -124,10 +124,15 @@ def listener() -> Iterator[tuple[str, list[bytes]]]:
         + body
     )
 
+    stop = threading.Event()
+    server.settimeout(0.05)  # closing a socket does not wake a blocked accept(): poll instead
+
     def serve() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 conn, _ = server.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             with conn:
@@ -145,8 +150,9 @@ def listener() -> Iterator[tuple[str, list[bytes]]]:
     try:
         yield f"http://127.0.0.1:{server.getsockname()[1]}/v1", received
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=5)
+        server.close()
 
 
 # -- 1. a key that cannot go into a header is neither sent, retried nor leaked -------------
