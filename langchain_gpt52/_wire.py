@@ -181,29 +181,29 @@ def usage_to_metadata(usage: Any) -> UsageMetadata | None:
     inp = inp if isinstance(inp, int) else 0
     out = out if isinstance(out, int) else 0
     total = usage.get("total_tokens")
-    meta = UsageMetadata(
-        input_tokens=inp,
-        output_tokens=out,
-        total_tokens=total if isinstance(total, int) else inp + out,
-    )
+    idet = InputTokenDetails()
     pdet = usage.get("prompt_tokens_details")
     if isinstance(pdet, Mapping):
-        idet = InputTokenDetails()
         if isinstance(pdet.get("cached_tokens"), int):
             idet["cache_read"] = pdet["cached_tokens"]
         if isinstance(pdet.get("audio_tokens"), int):
             idet["audio"] = pdet["audio_tokens"]
-        if idet:
-            meta["input_token_details"] = idet
+    odet = OutputTokenDetails()
     cdet = usage.get("completion_tokens_details")
     if isinstance(cdet, Mapping):
-        odet = OutputTokenDetails()
         if isinstance(cdet.get("reasoning_tokens"), int):
             odet["reasoning"] = cdet["reasoning_tokens"]
         if isinstance(cdet.get("audio_tokens"), int):
             odet["audio"] = cdet["audio_tokens"]
-        if odet:
-            meta["output_token_details"] = odet
+    # Both detail keys are always present (empty when the provider sent none), as in
+    # langchain-openai; a literal with every key also type-checks on all mypy versions.
+    meta = UsageMetadata(
+        input_tokens=inp,
+        output_tokens=out,
+        total_tokens=total if isinstance(total, int) else inp + out,
+        input_token_details=idet,
+        output_token_details=odet,
+    )
     return meta
 
 

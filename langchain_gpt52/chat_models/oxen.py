@@ -122,9 +122,10 @@ class ChatOxen(BaseChatGPT52):
         .. code-block:: python
 
             msg.usage_metadata
-            # -> {'input_tokens': 97, 'output_tokens': 16, 'total_tokens': 113}
+            # -> {'input_tokens': 97, 'output_tokens': 16, 'total_tokens': 113, ...}
 
-        Oxen.ai reports the three counters only (no cached or reasoning details).
+        Oxen.ai reports the three counters only: `input_token_details` and
+        `output_token_details` are empty.
 
     Response metadata:
         .. code-block:: python

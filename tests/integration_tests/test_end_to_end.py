@@ -461,7 +461,13 @@ def test_aimlapi_reasoning_tokens_are_reported(emu: Emulator) -> None:
 def test_oxen_usage_has_counters_and_no_credits(emu: Emulator) -> None:
     model = make(emu, "oxen")
     msg = model.invoke("Hello")
-    assert msg.usage_metadata == {"input_tokens": 7, "output_tokens": 9, "total_tokens": 16}
+    assert msg.usage_metadata == {
+        "input_tokens": 7,
+        "output_tokens": 9,
+        "total_tokens": 16,
+        "input_token_details": {},
+        "output_token_details": {},
+    }
     assert "credits_used" not in msg.response_metadata
     assert msg.response_metadata["model_name"] == "gpt-5-2-chat-latest"
     full: AIMessageChunk | None = None

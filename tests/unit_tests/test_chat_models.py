@@ -412,7 +412,13 @@ async def test_stream_result_aimlapi(mode: str) -> None:
     assert [c.content for c in out.chunks if c.content] == ["Hel", "lo", "!"]
     assert all(isinstance(c, AIMessageChunk) for c in out.chunks)
     assert out.content == "Hello!"
-    assert out.usage_metadata == {"input_tokens": 5, "output_tokens": 3, "total_tokens": 8}
+    assert out.usage_metadata == {
+        "input_tokens": 5,
+        "output_tokens": 3,
+        "total_tokens": 8,
+        "input_token_details": {},
+        "output_token_details": {},
+    }
     md = out.response_metadata
     assert md["model_name"] == "gpt-5.2-2025-12-11"
     assert md["finish_reason"] == "stop"

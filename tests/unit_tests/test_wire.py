@@ -238,19 +238,43 @@ def test_usage_to_metadata_full() -> None:
     [
         (
             {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7},
-            {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+            {
+                "input_tokens": 3,
+                "output_tokens": 4,
+                "total_tokens": 7,
+                "input_token_details": {},
+                "output_token_details": {},
+            },
         ),
         (
             {"completion_tokens": 4, "prompt_tokens": 3},
-            {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+            {
+                "input_tokens": 3,
+                "output_tokens": 4,
+                "total_tokens": 7,
+                "input_token_details": {},
+                "output_token_details": {},
+            },
         ),
         (
             {"prompt_tokens": 3, "completion_tokens": 4, "prompt_tokens_details": None},
-            {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+            {
+                "input_tokens": 3,
+                "output_tokens": 4,
+                "total_tokens": 7,
+                "input_token_details": {},
+                "output_token_details": {},
+            },
         ),
         (
             {"prompt_tokens": 3, "completion_tokens": 4, "prompt_tokens_details": {}},
-            {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+            {
+                "input_tokens": 3,
+                "output_tokens": 4,
+                "total_tokens": 7,
+                "input_token_details": {},
+                "output_token_details": {},
+            },
         ),
         (None, None),
         ({}, None),
@@ -410,7 +434,13 @@ def test_parse_oxen_tool_calls_with_index() -> None:
         {"name": "get_time", "args": {}, "id": "call_def", "type": "tool_call"},
     ]
     assert msg.invalid_tool_calls == []
-    assert msg.usage_metadata == {"input_tokens": 52, "output_tokens": 18, "total_tokens": 70}
+    assert msg.usage_metadata == {
+        "input_tokens": 52,
+        "output_tokens": 18,
+        "total_tokens": 70,
+        "input_token_details": {},
+        "output_token_details": {},
+    }
     assert msg.response_metadata["finish_reason"] == "tool_calls"
     assert msg.response_metadata["model_name"] == "gpt-5-2-chat-latest"
 
@@ -805,7 +835,13 @@ def test_merge_oxen_stream_without_usage_chunk() -> None:
     msg = _merge(chunks).message
     assert msg.content == "Hi"
     assert isinstance(msg, AIMessageChunk)
-    assert msg.usage_metadata == {"input_tokens": 4, "output_tokens": 1, "total_tokens": 5}
+    assert msg.usage_metadata == {
+        "input_tokens": 4,
+        "output_tokens": 1,
+        "total_tokens": 5,
+        "input_token_details": {},
+        "output_token_details": {},
+    }
     assert msg.response_metadata["model_name"] == "gpt-5-2-chat-latest"
     assert msg.response_metadata["finish_reason"] == "stop"
 
@@ -859,7 +895,13 @@ def test_merge_tool_call_stream() -> None:
         {"name": "get_time", "args": {"tz": "CET"}, "id": "call_2", "type": "tool_call"},
     ]
     assert msg.response_metadata["finish_reason"] == "tool_calls"
-    assert msg.usage_metadata == {"input_tokens": 20, "output_tokens": 9, "total_tokens": 29}
+    assert msg.usage_metadata == {
+        "input_tokens": 20,
+        "output_tokens": 9,
+        "total_tokens": 29,
+        "input_token_details": {},
+        "output_token_details": {},
+    }
     strict = strict_tool_calls(msg)
     assert strict.tool_calls == msg.tool_calls
     assert strict.invalid_tool_calls == []
