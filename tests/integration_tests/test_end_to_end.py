@@ -7,7 +7,7 @@ import base64
 import struct
 import zlib
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import pytest
@@ -129,7 +129,7 @@ async def test_abatch_of_50(emu: Emulator, provider: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     low = "low"
     medium = "medium"
     high = "high"
