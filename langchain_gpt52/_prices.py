@@ -1,0 +1,14 @@
+"""List prices of models, in USD per 1M tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A model's list price in USD per 1M tokens: input, cached input and output."""
+
+    input: float
+    cached_input: float
+    output: float
