@@ -337,7 +337,7 @@ def scripted_stream(route: str, events: int) -> list[dict[str, Any]]:
     chunks repeated until the length is reached, then its finish chunk and usage chunk -- the
     exact shapes (``obfuscation``, ``usage: null``, ``meta.usage``) each provider sends.
     """
-    from langchain_gpt52.testing import _logic
+    from langchain_gpt52.emulator.completion import stream_chunks
 
     body: dict[str, Any] = {
         "model": ROUTES[route][1],
@@ -345,7 +345,7 @@ def scripted_stream(route: str, events: int) -> list[dict[str, Any]]:
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    real = _logic.stream_chunks(route, body)  # type: ignore[arg-type]
+    real = stream_chunks(route, body)  # type: ignore[arg-type]
     head, *middle, finish, usage = real
     if events < 4 or not middle:
         raise ValueError("a scripted stream needs at least 4 events")

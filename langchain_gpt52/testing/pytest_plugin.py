@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from langchain_gpt52.testing._server import Emulator
+from langchain_gpt52.emulator.server import Emulator
 
 
 @pytest.fixture(scope="session")

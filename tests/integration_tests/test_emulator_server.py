@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_gpt52.testing import MAX_BODY_BYTES, Emulator, Fault, RecordedRequest, _logic
+from langchain_gpt52.emulator.providers import provider_named
+from langchain_gpt52.emulator.rejection import RequestRejected
+from langchain_gpt52.testing import MAX_BODY_BYTES, Emulator, Fault, RecordedRequest
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +59,7 @@ def sse_events(raw: bytes) -> list[str]:
 
 def same_shape(body: Any, provider: str, status: int, path: str, message: str = "x") -> bool:
     """True when ``body`` has the keys of the provider's own error body for ``status``."""
-    expected = _logic.error_body(provider, status, message, path=path)  # type: ignore[arg-type]
+    expected = provider_named(provider).error_body(status, message, path)
     return isinstance(body, dict) and set(body) == set(expected)
 
 
@@ -91,11 +93,11 @@ def test_chat_completion_round_trip(emulator: Emulator, client: httpx.Client, ro
 def test_models_routes(emulator: Emulator, client: httpx.Client) -> None:
     listing = client.get(emulator.oxen_base_url + "/models")
     assert listing.status_code == 200
-    assert listing.json() == _logic.models_list()
+    assert listing.json() == provider_named("oxen").models()
 
     detail = client.get(emulator.oxen_base_url + "/models/gpt-5-2-chat-latest")
     assert detail.status_code == 200
-    assert detail.json() == _logic.model_detail("gpt-5-2-chat-latest")
+    assert detail.json() == provider_named("oxen").model_details("gpt-5-2-chat-latest")
 
     missing = client.get(emulator.oxen_base_url + "/models/no-such-model")
     assert missing.status_code == 404
@@ -302,8 +304,8 @@ def test_unreadable_body_is_400(
 
 def test_validation_rejections_come_from_logic(emulator: Emulator, client: httpx.Client) -> None:
     bad = body_for("oxen", messages=[])
-    with pytest.raises(_logic.RequestRejected) as expected:
-        _logic.validate("oxen", bad, path="/api/ai/chat/completions")
+    with pytest.raises(RequestRejected) as expected:
+        provider_named("oxen").validate(bad, "/api/ai/chat/completions")
     response = client.post(chat_url(emulator, "oxen"), json=bad, headers=AUTH)
     assert response.status_code == expected.value.status
     assert set(response.json()) == set(expected.value.body)

@@ -1,4 +1,4 @@
-"""Unit tests of the emulator's pure logic (``langchain_gpt52.testing._logic``)."""
+"""Unit tests of the emulator's pure parts: providers, completion builder and fake model."""
 
 from __future__ import annotations
 
@@ -11,21 +11,27 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
-from langchain_gpt52.testing import _logic
-from langchain_gpt52.testing._logic import (
-    AIMLAPI_MODEL,
-    AIMLAPI_UPSTREAM_MODEL,
-    OXEN_MODEL,
-    RequestRejected,
-    complete,
-    count_tokens,
-    error_body,
-    model_detail,
-    models_list,
-    stream_chunks,
-    validate,
-)
-from langchain_gpt52.testing._logic_text import tokenize
+from langchain_gpt52.emulator.completion import complete, stream_chunks
+from langchain_gpt52.emulator.fake_model.tokens import count_tokens, tokenize
+from langchain_gpt52.emulator.providers import PROVIDERS, provider_named
+from langchain_gpt52.emulator.providers.aimlapi import MODEL as AIMLAPI_MODEL
+from langchain_gpt52.emulator.providers.aimlapi import UPSTREAM_MODEL as AIMLAPI_UPSTREAM_MODEL
+from langchain_gpt52.emulator.providers.aimlapi import _credits_for as credits_for
+from langchain_gpt52.emulator.providers.oxen import MODEL as OXEN_MODEL
+from langchain_gpt52.emulator.rejection import RequestRejected
+from langchain_gpt52.emulator.settings import Settings
+
+
+def validate(provider: str, body: Any, *, path: str) -> None:
+    provider_named(provider).validate(body, path)
+
+
+def error_body(provider: str, status: int, message: str, *, path: str) -> dict[str, Any]:
+    return provider_named(provider).error_body(status, message, path)
+
+
+models_list = PROVIDERS["oxen"].models
+model_detail = PROVIDERS["oxen"].model_details
 
 PATH = "/v1/chat/completions"
 OXEN_PATH = "/api/ai/chat/completions"
@@ -569,7 +575,7 @@ def test_oxen_tool_calls_carry_index() -> None:
 
 def test_credit_formula_matches_docs_example() -> None:
     # the AI/ML API docs show 7 prompt + 13 completion tokens -> 409 credits
-    assert _logic.credits_for(7, 0, 13) == 409
+    assert credits_for(7, 0, 13) == 409
 
 
 # --------------------------------------------------------------------------------------
@@ -1016,7 +1022,7 @@ def test_capitalized_phrases_stop_at_sentence_end(text: str, expected: str) -> N
 
 
 def test_capitalized_phrases_keep_abbreviations() -> None:
-    from langchain_gpt52.testing._logic_text import _capitalized_phrases
+    from langchain_gpt52.emulator.fake_model.values import _capitalized_phrases
 
     assert _capitalized_phrases("Fly from St. Louis to Mt. Hood. Then Rome. Dr. No.") == [
         "St. Louis",
@@ -1258,20 +1264,26 @@ def test_stream_first_chunk_and_tool_call_deltas() -> None:
     assert len(text_chunks) > 4  # several content pieces
 
 
+@pytest.mark.parametrize("unrequested", [False, True])
 @pytest.mark.parametrize("include_usage", [None, False, True])
-def test_aimlapi_stream_quirks(include_usage: bool | None) -> None:
+def test_aimlapi_stream_quirks(include_usage: bool | None, unrequested: bool) -> None:
     extra: dict[str, Any] = {"stream": True}
     if include_usage is not None:
         extra["stream_options"] = {"include_usage": include_usage}
-    chunks = stream_chunks("aimlapi", _body("aimlapi", **extra))
-    for chunk in chunks[:-1]:
-        assert chunk["usage"] is None
+    settings = Settings(aimlapi_unrequested_usage=unrequested)
+    chunks = stream_chunks("aimlapi", _body("aimlapi", **extra), settings)
+    for chunk in chunks:
         assert isinstance(chunk["obfuscation"], str) and chunk["obfuscation"]
         assert chunk["model"] == AIMLAPI_UPSTREAM_MODEL
+    if not (include_usage or unrequested):
+        assert all(c["usage"] is None and "meta" not in c for c in chunks)
+        assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+        return
+    for chunk in chunks[:-1]:
+        assert chunk["usage"] is None
         assert "meta" not in chunk
     last = chunks[-1]
-    assert last["choices"] == []  # usage chunk sent even when not asked
-    assert isinstance(last["obfuscation"], str)
+    assert last["choices"] == []  # the usage chunk (sent unasked with the quirk on)
     assert (
         last["usage"]["total_tokens"]
         == last["usage"]["prompt_tokens"] + last["usage"]["completion_tokens"]
@@ -1303,7 +1315,11 @@ def test_oxen_stream_usage_only_when_asked(include_usage: bool | None) -> None:
 
 def test_stream_usage_equals_complete_usage_aimlapi() -> None:
     body = _body(
-        "aimlapi", "What is the weather in Paris?", tools=[WEATHER], reasoning_effort="low"
+        "aimlapi",
+        "What is the weather in Paris?",
+        tools=[WEATHER],
+        reasoning_effort="low",
+        stream_options={"include_usage": True},
     )
     resp = complete("aimlapi", body)
     last = stream_chunks("aimlapi", body)[-1]
@@ -1351,7 +1367,7 @@ def test_cached_tokens_for_long_prompts() -> None:
     assert long["prompt_tokens"] > 1024
     assert 1024 <= cached < long["prompt_tokens"] and (cached - 1024) % 128 == 0
     meta_long = complete("aimlapi", _body("aimlapi", "word " * 1500))["meta"]["usage"]
-    uncached = _logic.credits_for(long["prompt_tokens"], 0, long["completion_tokens"])
+    uncached = credits_for(long["prompt_tokens"], 0, long["completion_tokens"])
     assert meta_long["credits_used"] < uncached  # cached input is cheaper
 
 

@@ -1,6 +1,6 @@
 """One-shot misbehaviours the emulator can be told to show on its next chat-completions requests.
 
-A :class:`Fault` is plain data; the server (``_server.py``) decides how to act it out. Faults fall
+A :class:`Fault` is plain data; the server (``server.py``) decides how to act it out. Faults fall
 in two groups:
 
 * *replacements* answer the request themselves, whatever its body says: ``status``, ``html``,

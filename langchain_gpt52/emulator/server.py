@@ -3,8 +3,9 @@
 The network side is a small server on ``asyncio.start_server`` and ``h11`` (which httpx already
 depends on through httpcore), so the emulator needs no web framework and keeps full control over the
 bytes on the wire: it can delay the first byte, cut a stream mid-way or reset the TCP connection.
-What a reply *says* comes from the pure functions in ``_logic``; this module decides routing, auth,
-credits, faults, headers and framing.
+What a reply *says* comes from the pure functions in ``completion`` and the provider modules under
+``providers/``; this module decides routing, auth, credits, faults and framing, and never tests a
+provider's name.
 
 :class:`Emulator` runs the server on its own event loop in a daemon thread, so synchronous and
 asynchronous tests (on any event loop) can use it alike.
@@ -20,21 +21,20 @@ import socket
 import struct
 import threading
 import traceback
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import h11
 
-from langchain_gpt52.testing import _logic
-from langchain_gpt52.testing._faults import REPLACEMENTS, Fault
-
-Provider = Literal["aimlapi", "oxen"]
+from .completion import complete, stream_chunks
+from .faults import REPLACEMENTS, Fault
+from .providers import PROVIDERS, EmulatedProvider, provider_for_path
+from .rejection import RequestRejected
+from .settings import Settings
 
 #: Largest request body the emulator reads; larger ones get a 413 and the connection is closed.
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -42,12 +42,6 @@ _MAX_HEAD_BYTES = 64 * 1024
 _READ_SIZE = 256 * 1024
 _BACKLOG = 2048
 _LINGER_SECONDS = 5.0
-
-_AIMLAPI_CHAT = "/v1/chat/completions"
-_OXEN_CHAT = "/api/ai/chat/completions"
-_AIMLAPI_MODELS = "/v1/models"
-_OXEN_MODELS = "/api/ai/models"
-_OXEN_PREFIX = "/api/ai"
 
 _DONE_EVENT = b"data: [DONE]\n\n"
 _INVALID_UTF8 = b"\xff\xfe caf\xe9 "
@@ -68,25 +62,6 @@ _DEFAULT_MESSAGES: dict[int, str] = {
     502: "Bad gateway",
     503: "Service unavailable",
     504: "Generation timeout",
-}
-
-_AIMLAPI_MODEL_LIST: dict[str, Any] = {
-    "object": "list",
-    "data": [
-        {
-            "id": "openai/gpt-5-2",
-            "object": "model",
-            "type": "chat-completion",
-            "info": {"name": "GPT-5.2", "developer": "OpenAI", "context_length": 400000},
-            "features": [
-                "openai/chat-completion",
-                "openai/chat-completion.function",
-                "openai/chat-completion.response-format",
-                "openai/chat-completion.stream",
-                "openai/chat-completion.vision",
-            ],
-        }
-    ],
 }
 
 _MALFORMED_COMPLETION = (
@@ -159,28 +134,6 @@ def _merge_headers(
     for name, value in overrides:
         merged[name.lower()] = value
     return list(merged.items())
-
-
-def _usage_numbers(obj: Any) -> tuple[Any, Any]:
-    """``(credits_used, usd_spent)`` from ``obj["meta"]["usage"]``; ``None`` where missing."""
-    if not isinstance(obj, dict):
-        return None, None
-    meta = obj.get("meta")
-    usage = meta.get("usage") if isinstance(meta, dict) else None
-    if not isinstance(usage, dict):
-        return None, None
-    return usage.get("credits_used"), usage.get("usd_spent")
-
-
-def _header_number(value: Any) -> str:
-    """A number as a plain decimal header value (``0.00006``, never ``6e-05``)."""
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _inject_invalid_utf8(obj: Any, holder: dict[str, Any], key: str, *, sort: bool) -> bytes:
@@ -420,7 +373,11 @@ class Emulator:
     ``api_key=None`` accepts any non-empty bearer token. ``credits`` is the AI/ML API balance
     (``None``: unlimited): every answered AI/ML API chat request deducts its
     ``meta.usage.credits_used``, and at zero or below requests get a 403.
-    ``aimlapi_done_marker=False`` ends AI/ML API streams without ``data: [DONE]``.
+    ``aimlapi_done_marker=False`` ends AI/ML API streams without ``data: [DONE]``;
+    ``aimlapi_unrequested_usage=True`` sends AI/ML API's usage chunk even when not asked for.
+    ``chunk_delay`` pauses that many seconds between streamed chunks (0: none; the CLI uses 0.02
+    so a terminal shows the answer arriving). ``reasoning_content`` scripts a reasoning text for
+    every answer (``message.reasoning_content`` and ``delta.reasoning_content`` pieces).
     ``max_recorded`` bounds :attr:`requests` (oldest dropped; ``None``: no bound).
     """
 
@@ -432,17 +389,29 @@ class Emulator:
         api_key: str | None = "emulator-key",
         credits: int | None = None,
         aimlapi_done_marker: bool = True,
+        aimlapi_unrequested_usage: bool = False,
+        chunk_delay: float = 0.0,
+        reasoning_content: str | None = None,
         max_recorded: int | None = 10_000,
     ) -> None:
+        if isinstance(chunk_delay, bool) or not isinstance(chunk_delay, (int, float)):
+            raise TypeError(f"chunk_delay must be a number of seconds, got {chunk_delay!r}")
+        if not 0 <= chunk_delay <= 10:
+            raise ValueError(f"chunk_delay must be between 0 and 10 seconds, got {chunk_delay!r}")
         self.host = host
         self.port = port
         self.api_key = api_key
-        self.aimlapi_done_marker = aimlapi_done_marker
-        self._initial = (api_key, credits, aimlapi_done_marker)
+        self.settings = Settings(
+            chunk_delay=float(chunk_delay),
+            reasoning_content=reasoning_content,
+            aimlapi_done_marker=aimlapi_done_marker,
+            aimlapi_unrequested_usage=aimlapi_unrequested_usage,
+        )
+        self._initial = (api_key, credits, replace(self.settings))
         self._lock = threading.Lock()
         self._lifecycle = threading.Lock()
         self._credits: float | None = credits
-        self._queue: deque[tuple[Provider | None, Fault]] = deque()
+        self._queue: deque[tuple[str | None, Fault]] = deque()
         self._records: deque[RecordedRequest] = deque(maxlen=max_recorded)
         self._errors: list[str] = []
         self._url: str | None = None
@@ -560,12 +529,50 @@ class Emulator:
         return self._url
 
     @property
+    def aimlapi_done_marker(self) -> bool:
+        """Whether AI/ML API streams end with ``data: [DONE]``."""
+        return self.settings.aimlapi_done_marker
+
+    @aimlapi_done_marker.setter
+    def aimlapi_done_marker(self, value: bool) -> None:
+        self.settings.aimlapi_done_marker = value
+
+    @property
+    def chunk_delay(self) -> float:
+        """Seconds between streamed chunks."""
+        return self.settings.chunk_delay
+
+    @chunk_delay.setter
+    def chunk_delay(self, value: float) -> None:
+        self.settings.chunk_delay = value
+
+    @property
+    def reasoning_content(self) -> str | None:
+        """The scripted reasoning text of every answer (``None``: no reasoning text)."""
+        return self.settings.reasoning_content
+
+    @reasoning_content.setter
+    def reasoning_content(self, value: str | None) -> None:
+        self.settings.reasoning_content = value
+
+    def base_url(self, route: str) -> str:
+        """The base URL a client of provider ``route`` (``"aimlapi"``, ``"oxen"``) uses."""
+        return self.url + self._route(route).prefix
+
+    @staticmethod
+    def _route(route: str) -> EmulatedProvider:
+        provider = PROVIDERS.get(route)
+        if provider is None:
+            raise ValueError(f"route must be one of {sorted(PROVIDERS)} or None, got {route!r}")
+        return provider
+
+    @property
     def aimlapi_base_url(self) -> str:
-        return self.url + "/v1"
+        return self.base_url("aimlapi")
 
     @property
     def oxen_base_url(self) -> str:
-        return self.url + "/api/ai"
+        return self.base_url("oxen")
 
     @property
     def running(self) -> bool:
@@ -590,7 +597,7 @@ class Emulator:
             return self._credits
 
     @property
-    def pending_faults(self) -> list[tuple[Provider | None, Fault]]:
+    def pending_faults(self) -> list[tuple[str | None, Fault]]:
         """Queued faults not yet consumed, as ``(route, fault)`` pairs in consumption order."""
         with self._lock:
             return list(self._queue)
@@ -601,10 +608,10 @@ class Emulator:
         with self._lock:
             return list(self._errors)
 
-    def enqueue(self, *faults: Fault, route: Literal["aimlapi", "oxen"] | None = None) -> None:
+    def enqueue(self, *faults: Fault, route: str | None = None) -> None:
         """Queue one-shot faults for the next chat-completions requests (of ``route``, or any)."""
-        if route not in (None, "aimlapi", "oxen"):
-            raise ValueError(f"route must be 'aimlapi', 'oxen' or None, got {route!r}")
+        if route is not None:
+            self._route(route)
         for fault in faults:
             if not isinstance(fault, Fault):
                 raise TypeError(f"expected a Fault, got {type(fault).__name__}")
@@ -614,14 +621,14 @@ class Emulator:
 
     def reset(self) -> None:
         """Clear queued faults, recorded requests and errors; restore credits, key and options."""
-        api_key, credits, done_marker = self._initial
+        api_key, credits, settings = self._initial
         with self._lock:
             self._queue.clear()
             self._records.clear()
             self._errors.clear()
             self._credits = credits
         self.api_key = api_key
-        self.aimlapi_done_marker = done_marker
+        self.settings = replace(settings)
 
     def set_credits(self, credits: int | None) -> None:
         with self._lock:
@@ -633,10 +640,10 @@ class Emulator:
         with self._lock:
             self._errors.append(text)
 
-    def _take_fault(self, provider: Provider) -> Fault | None:
+    def _take_fault(self, provider: EmulatedProvider) -> Fault | None:
         with self._lock:
             for index, (route, fault) in enumerate(self._queue):
-                if route is None or route == provider:
+                if route is None or route == provider.name:
                     del self._queue[index]
                     return fault
         return None
@@ -645,9 +652,7 @@ class Emulator:
         self, method: str, target: str, headers: dict[str, str], body: bytes, too_large: bool
     ) -> _Reply:
         path = target.split("?", 1)[0]
-        provider: Provider = (
-            "oxen" if path == _OXEN_PREFIX or path.startswith(_OXEN_PREFIX + "/") else "aimlapi"
-        )
+        provider = provider_for_path(path)
         parsed: Any = None
         if body:
             with contextlib.suppress(ValueError, RecursionError):
@@ -658,50 +663,50 @@ class Emulator:
             if too_large:
                 message = f"Request body exceeds {MAX_BODY_BYTES} bytes"
                 return self._error(provider, 413, message, path, headers, close=True)
-            if path in (_AIMLAPI_CHAT, _OXEN_CHAT):
-                if method != "POST":
-                    return self._not_allowed(provider, path, headers, "POST")
-                return self._chat(provider, path, headers, body, parsed)
-            if path == _AIMLAPI_MODELS:
-                if method != "GET":
-                    return self._not_allowed(provider, path, headers, "GET")
-                return self._json(provider, 200, _AIMLAPI_MODEL_LIST, headers)
-            if path == _OXEN_MODELS:
-                if method != "GET":
-                    return self._not_allowed(provider, path, headers, "GET")
-                return self._json(provider, 200, _logic.models_list(), headers)
-            if path.startswith(_OXEN_MODELS + "/"):
-                model_id = path[len(_OXEN_MODELS) + 1 :]
-                if model_id and "/" not in model_id:
-                    if method != "GET":
-                        return self._not_allowed(provider, path, headers, "GET")
-                    detail = _logic.model_detail(model_id)
-                    if detail is None:
-                        message = f"Model not found: {model_id}"
-                        return self._error(provider, 404, message, path, headers)
-                    return self._json(provider, 200, detail, headers)
-            return self._error(provider, 404, f"Cannot {method} {path}", path, headers)
+            return self._route_request(provider, method, path, headers, body, parsed)
         except Exception:
             self._record_error(traceback.format_exc())
             message = "Internal server error (emulator)"
             return self._error(provider, 500, message, path, headers, close=True)
 
+    def _route_request(
+        self,
+        provider: EmulatedProvider,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        parsed: Any,
+    ) -> _Reply:
+        if path == provider.chat_path:
+            if method != "POST":
+                return self._not_allowed(provider, path, headers, "POST")
+            return self._chat(provider, path, headers, body, parsed)
+        models = provider.models() if path == provider.models_path else None
+        if models is not None:
+            if method != "GET":
+                return self._not_allowed(provider, path, headers, "GET")
+            return self._json(provider, 200, models, headers)
+        model_id = path[len(provider.models_path) + 1 :]
+        if path.startswith(provider.models_path + "/") and provider.models() is not None:
+            if method != "GET":
+                return self._not_allowed(provider, path, headers, "GET")
+            details = provider.model_details(model_id)
+            if details is None:
+                return self._error(provider, 404, provider.model_not_found(model_id), path, headers)
+            return self._json(provider, 200, details, headers)
+        return self._error(provider, 404, f"Cannot {method} {path}", path, headers)
+
     # -- reply builders -------------------------------------------------------------------------
 
     def _base_headers(
-        self, provider: Provider, request_headers: dict[str, str]
+        self, provider: EmulatedProvider, request_headers: dict[str, str]
     ) -> list[tuple[str, str]]:
-        if provider != "aimlapi":
-            return []
-        headers = [("x-inference-id", str(uuid.uuid4()))]
-        client_id = request_headers.get("x-client-request-id")
-        if client_id is not None:
-            headers.append(("x-client-request-id", client_id))
-        return headers
+        return provider.headers(request_headers)
 
     def _json(
         self,
-        provider: Provider,
+        provider: EmulatedProvider,
         status: int,
         obj: Any,
         request_headers: dict[str, str],
@@ -712,11 +717,11 @@ class Emulator:
         headers = self._base_headers(provider, request_headers)
         headers.append(("content-type", "application/json"))
         headers.extend(extra)
-        return _Reply(status, headers, body=_dumps(obj, sort=provider == "oxen"), close=close)
+        return _Reply(status, headers, body=_dumps(obj, sort=provider.sort_keys), close=close)
 
     def _error(
         self,
-        provider: Provider,
+        provider: EmulatedProvider,
         status: int,
         message: str,
         path: str,
@@ -725,11 +730,11 @@ class Emulator:
         extra: Iterable[tuple[str, str]] = (),
         close: bool = False,
     ) -> _Reply:
-        body = _logic.error_body(provider, status, message, path=path)
+        body = provider.error_body(status, message, path)
         return self._json(provider, status, body, request_headers, extra=extra, close=close)
 
     def _not_allowed(
-        self, provider: Provider, path: str, request_headers: dict[str, str], allow: str
+        self, provider: EmulatedProvider, path: str, request_headers: dict[str, str], allow: str
     ) -> _Reply:
         message = f"Method not allowed; use {allow}"
         return self._error(provider, 405, message, path, request_headers, extra=[("allow", allow)])
@@ -749,7 +754,7 @@ class Emulator:
 
     def _chat(
         self,
-        provider: Provider,
+        provider: EmulatedProvider,
         path: str,
         request_headers: dict[str, str],
         body: bytes,
@@ -758,11 +763,11 @@ class Emulator:
         problem = self._auth_problem(request_headers)
         if problem is not None:
             return self._error(provider, 401, problem, path, request_headers)
-        if provider == "aimlapi":
+        if provider.bills_credits:
             with self._lock:
                 exhausted = self._credits is not None and self._credits <= 0
             if exhausted:
-                message = "You are out of credits. Top up your balance to continue using the API."
+                message = provider.out_of_credits_message
                 return self._error(provider, 403, message, path, request_headers)
         fault = self._take_fault(provider)
         if fault is not None and fault.kind in REPLACEMENTS:
@@ -773,9 +778,9 @@ class Emulator:
         return reply
 
     def _replacement(
-        self, provider: Provider, path: str, request_headers: dict[str, str], fault: Fault
+        self, provider: EmulatedProvider, path: str, request_headers: dict[str, str], fault: Fault
     ) -> _Reply:
-        sort = provider == "oxen"
+        sort = provider.sort_keys
         if fault.kind == "reset":
             return _Reply(0, [], abort=True)
         if fault.kind == "html":
@@ -785,7 +790,7 @@ class Emulator:
             if fault.code < 400:
                 text = _MALFORMED_COMPLETION
             else:
-                text = _dumps(_logic.error_body(provider, fault.code, "Upstream error", path=path))
+                text = _dumps(provider.error_body(fault.code, "Upstream error", path))
             headers = self._base_headers(provider, request_headers)
             headers.append(("content-type", "application/json"))
             return _Reply(fault.code, headers, body=text[: max(1, len(text) // 2)])
@@ -814,7 +819,7 @@ class Emulator:
             raw = _dumps(fault.json, sort=sort)
         else:
             message = fault.message or _DEFAULT_MESSAGES.get(fault.code) or _phrase(fault.code)
-            raw = _dumps(_logic.error_body(provider, fault.code, message, path=path), sort=sort)
+            raw = _dumps(provider.error_body(fault.code, message, path), sort=sort)
         base = self._base_headers(provider, request_headers)
         base.append(("content-type", "application/json"))
         if fault.retry_after is not None:
@@ -823,7 +828,7 @@ class Emulator:
 
     def _answer(
         self,
-        provider: Provider,
+        provider: EmulatedProvider,
         path: str,
         request_headers: dict[str, str],
         body: bytes,
@@ -838,23 +843,18 @@ class Emulator:
                 provider, 400, "Request body must be a JSON object", path, request_headers
             )
         try:
-            _logic.validate(provider, parsed, path=path)
-        except _logic.RequestRejected as rejected:
+            provider.validate(parsed, path)
+        except RequestRejected as rejected:
             return self._json(provider, rejected.status, rejected.body, request_headers)
         kind = fault.kind if fault is not None else None
         if parsed.get("stream"):
             return self._stream(provider, request_headers, parsed, fault)
-        sort = provider == "oxen"
-        completion = _logic.complete(provider, parsed)
+        sort = provider.sort_keys
+        completion = complete(provider, parsed, self.settings)
         headers = self._base_headers(provider, request_headers)
         headers.append(("content-type", "application/json"))
-        if provider == "aimlapi":
-            credits_used, usd_spent = _usage_numbers(completion)
-            if credits_used is not None:
-                headers.append(("x-aimlapi-credits-used", _header_number(credits_used)))
-            if usd_spent is not None:
-                headers.append(("x-aimlapi-usd-spent", _header_number(usd_spent)))
-            self._charge(credits_used)
+        headers.extend(provider.completion_headers(completion))
+        self._charge(provider.credits_used(completion))
         if kind in ("empty_choices", "null_choices") and isinstance(completion, dict):
             completion = {**completion, "choices": [] if kind == "empty_choices" else None}
         if kind == "invalid_utf8":
@@ -870,28 +870,27 @@ class Emulator:
 
     def _stream(
         self,
-        provider: Provider,
+        provider: EmulatedProvider,
         request_headers: dict[str, str],
         parsed: dict[str, Any],
         fault: Fault | None,
     ) -> _Reply:
-        sort = provider == "oxen"
+        sort = provider.sort_keys
         kind = fault.kind if fault is not None else None
-        chunks = list(_logic.stream_chunks(provider, parsed))
-        if provider == "aimlapi":
-            credits_used: Any = None
-            for chunk in chunks:
-                used, _ = _usage_numbers(chunk)
-                if used is not None:
-                    credits_used = used
-            self._charge(credits_used)
+        chunks = stream_chunks(provider, parsed, self.settings)
+        credits_used: float | None = None
+        for chunk in chunks:
+            used = provider.credits_used(chunk)
+            if used is not None:
+                credits_used = used
+        self._charge(credits_used)
         if kind in ("empty_choices", "null_choices"):
             replacement: list[Any] | None = [] if kind == "empty_choices" else None
             chunks = [{**chunk, "choices": replacement} for chunk in chunks]
         events = [b"data: " + _dumps(chunk, sort=sort) + b"\n\n" for chunk in chunks]
         if kind == "invalid_utf8":
             events = self._corrupt_stream(chunks, events, sort=sort)
-        done = provider == "oxen" or self.aimlapi_done_marker
+        done = provider.done_marker(self.settings)
         cut = False
         if fault is not None and kind == "cut_stream":
             events, done, cut = events[: fault.after], False, True
@@ -906,7 +905,9 @@ class Emulator:
             events.append(_DONE_EVENT)
         headers = self._base_headers(provider, request_headers)
         headers.extend([("content-type", "text/event-stream"), ("cache-control", "no-cache")])
-        delay = fault.seconds if fault is not None and kind == "slow_chunks" else 0.0
+        delay = self.settings.chunk_delay
+        if fault is not None and kind == "slow_chunks":
+            delay = fault.seconds
         return _Reply(200, headers, events=events, delay_between=delay, cut=cut)
 
     @staticmethod
@@ -920,8 +921,8 @@ class Emulator:
                 return [*events[:index], line + b"\n\n", *events[index + 1 :]]
         return [b"data: " + _INVALID_UTF8 + b"\n\n", *events]
 
-    def _charge(self, credits_used: Any) -> None:
-        if not _is_number(credits_used):
+    def _charge(self, credits_used: float | None) -> None:
+        if credits_used is None:
             return
         with self._lock:
             if self._credits is not None:

@@ -1,0 +1,482 @@
+"""AI/ML API (``https://api.aimlapi.com/v1``), model ``openai/gpt-5-2``, as the emulator plays it.
+
+Everything about this provider lives here: the zod-style request validation following its
+OpenAPI schema and its two error shapes, the upstream GPT-5.2 rules it passes through, its
+headers (``x-inference-id``, ``x-aimlapi-credits-used``, ``x-aimlapi-usd-spent``, the echoed
+``x-client-request-id``), the full usage block plus ``meta.usage`` cost, its stream quirks
+(``usage: null`` and ``obfuscation`` on every chunk, optional unrequested usage chunk, optional
+missing ``data: [DONE]``) and the model list and details bodies. See ``docs/emulator.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from ..fake_model.usage import cached_tokens_for
+from ..randomness import random_length, random_text
+from ..rejection import RequestRejected, is_number, iso_now, js_number
+from ..settings import Settings
+from ..upstream import upstream_checks
+from ..zod import Issue, PathT, Zod, type_issue
+from .base import EmulatedProvider
+
+MODEL = "openai/gpt-5-2"
+UPSTREAM_MODEL = "gpt-5.2-2025-12-11"
+REASONING_TOKENS = {"low": 32, "medium": 96, "high": 256}
+CREDITS_PER_USD = 2_000_000
+
+_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_ROLES = ["user", "developer", "system", "tool", "assistant"]
+_STRICT_KEYS = {
+    "developer": frozenset({"role", "content", "name"}),
+    "system": frozenset({"role", "content", "name"}),
+    "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+}
+_TOOL_KEYS = frozenset({"type", "function"})
+_FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict"})
+_JSON_SCHEMA_KEYS = frozenset({"name", "schema", "strict", "description"})
+_TOOL_CHOICE_STRINGS = ["none", "auto", "required"]
+_EFFORTS = ["low", "medium", "high"]
+
+
+def _aimlapi_message(z: Zod, msg: Any, path: PathT) -> None:
+    if not z.obj(msg, path):
+        return
+    role = msg.get("role")
+    if role not in _ROLES:
+        listed = " | ".join(f"'{r}'" for r in _ROLES)
+        z.add(
+            {
+                "code": "invalid_union_discriminator",
+                "options": list(_ROLES),
+                "path": [*path, "role"],
+                "message": f"Invalid discriminator value. Expected {listed}",
+            }
+        )
+        return
+    if role in _STRICT_KEYS:
+        z.strict_keys(msg, _STRICT_KEYS[role], path)
+    if "name" in msg and not (role == "tool" and msg["name"] is None):
+        z.string(msg["name"], [*path, "name"])
+    if role == "assistant":
+        # content is optional; null is tolerated (OpenAI clients send it with tool_calls)
+        content = msg.get("content")
+        if content is not None:
+            z.text_parts(content, [*path, "content"], ("refusal",))
+        if "refusal" in msg and msg["refusal"] is not None:
+            z.string(msg["refusal"], [*path, "refusal"])
+        if "tool_calls" in msg:
+            _aimlapi_tool_calls(z, msg["tool_calls"], [*path, "tool_calls"])
+        return
+    if not z.required(msg, "content", path):
+        return
+    content = msg["content"]
+    if role == "user":
+        z.text_parts(content, [*path, "content"], ("image_url", "file"))
+    elif role == "tool":
+        z.string(content, [*path, "content"])
+        if z.required(msg, "tool_call_id", path):
+            z.string(msg["tool_call_id"], [*path, "tool_call_id"])
+    else:
+        z.text_parts(content, [*path, "content"])
+
+
+def _aimlapi_tool_calls(z: Zod, calls: Any, path: PathT) -> None:
+    if not isinstance(calls, list):
+        z.add(type_issue("array", calls, path))
+        return
+    for i, call in enumerate(calls):
+        cpath: PathT = [*path, i]
+        if not z.obj(call, cpath):
+            continue
+        if z.required(call, "id", cpath):
+            z.string(call["id"], [*cpath, "id"])
+        if z.required(call, "type", cpath):
+            z.enum(call["type"], ["function"], [*cpath, "type"])
+        if z.required(call, "function", cpath) and z.obj(call["function"], [*cpath, "function"]):
+            fn = call["function"]
+            for key in ("name", "arguments"):
+                if z.required(fn, key, [*cpath, "function"]):
+                    z.string(fn[key], [*cpath, "function", key])
+
+
+def _aimlapi_tools(z: Zod, tools: Any) -> None:
+    if not isinstance(tools, list):
+        z.add(type_issue("array", tools, ["tools"]))
+        return
+    for i, tool in enumerate(tools):
+        tpath: PathT = ["tools", i]
+        if not z.obj(tool, tpath):
+            continue
+        z.strict_keys(tool, _TOOL_KEYS, tpath)
+        if z.required(tool, "type", tpath):
+            z.enum(tool["type"], ["function"], [*tpath, "type"])
+        if not (
+            z.required(tool, "function", tpath) and z.obj(tool["function"], [*tpath, "function"])
+        ):
+            continue
+        fn = tool["function"]
+        fpath: PathT = [*tpath, "function"]
+        z.strict_keys(fn, _FUNCTION_KEYS, fpath)
+        if z.required(fn, "name", fpath):
+            z.string(fn["name"], [*fpath, "name"])
+        if "description" in fn:
+            z.string(fn["description"], [*fpath, "description"])
+        if z.required(fn, "parameters", fpath):
+            z.obj(fn["parameters"], [*fpath, "parameters"])
+        if "strict" in fn:
+            z.boolean(fn["strict"], [*fpath, "strict"], nullable=True)
+
+
+def _aimlapi_tool_choice(z: Zod, choice: Any) -> None:
+    if isinstance(choice, str):
+        if choice not in _TOOL_CHOICE_STRINGS:
+            z.union(
+                ["tool_choice"],
+                "Invalid input: expected one of 'none' | 'auto' | 'required' or a function "
+                f"object, received '{choice}'",
+            )
+        return
+    if not isinstance(choice, dict):
+        z.union(["tool_choice"])
+        return
+    if z.required(choice, "type", ["tool_choice"]):
+        z.enum(choice["type"], ["function"], ["tool_choice", "type"])
+    if z.required(choice, "function", ["tool_choice"]) and z.obj(
+        choice["function"], ["tool_choice", "function"]
+    ):
+        fn = choice["function"]
+        if z.required(fn, "name", ["tool_choice", "function"]):
+            z.string(fn["name"], ["tool_choice", "function", "name"])
+
+
+def _response_format(z: Zod, fmt: Any) -> None:
+    path: PathT = ["response_format"]
+    if not z.obj(fmt, path):
+        return
+    if not z.required(fmt, "type", path):
+        return
+    if not z.enum(fmt["type"], ["text", "json_object", "json_schema"], [*path, "type"]):
+        return
+    if fmt["type"] != "json_schema":
+        z.strict_keys(fmt, frozenset({"type"}), path)
+        return
+    z.strict_keys(fmt, frozenset({"type", "json_schema"}), path)
+    if not (
+        z.required(fmt, "json_schema", path) and z.obj(fmt["json_schema"], [*path, "json_schema"])
+    ):
+        return
+    spec = fmt["json_schema"]
+    spath: PathT = [*path, "json_schema"]
+    z.strict_keys(spec, _JSON_SCHEMA_KEYS, spath)
+    if (
+        z.required(spec, "name", spath)
+        and z.string(spec["name"], [*spath, "name"])
+        and not _NAME_RE.match(spec["name"])
+    ):
+        z.add(
+            {
+                "code": "invalid_string",
+                "validation": "regex",
+                "path": [*spath, "name"],
+                "message": "Must be a-z, A-Z, 0-9, or contain underscores and dashes, "
+                "with a maximum length of 64.",
+            }
+        )
+    if "schema" in spec:
+        z.obj(spec["schema"], [*spath, "schema"])
+    if "strict" in spec:
+        z.boolean(spec["strict"], [*spath, "strict"], nullable=True)
+    if "description" in spec:
+        z.string(spec["description"], [*spath, "description"])
+
+
+def body_issues(body: Any) -> list[Issue]:
+    """All zod-style issues of an AI/ML API request body (empty list when valid)."""
+    z = Zod()
+    if not isinstance(body, dict):
+        z.add(type_issue("object", body, []))
+        return z.issues
+    if z.required(body, "model", []):
+        z.enum(body["model"], [MODEL], ["model"])
+    if z.required(body, "messages", []):
+        messages = body["messages"]
+        if not isinstance(messages, list):
+            z.add(type_issue("array", messages, ["messages"]))
+        elif not messages:
+            z.add(
+                {
+                    "code": "too_small",
+                    "minimum": 1,
+                    "type": "array",
+                    "inclusive": True,
+                    "exact": False,
+                    "path": ["messages"],
+                    "message": "Array must contain at least 1 element(s)",
+                }
+            )
+        else:
+            for i, msg in enumerate(messages):
+                _aimlapi_message(z, msg, ["messages", i])
+    for cap in ("max_tokens", "max_completion_tokens"):
+        if cap in body:
+            z.number(body[cap], [cap], low=1, integer=True)
+    if "stream" in body:
+        z.boolean(body["stream"], ["stream"])
+    if "stream_options" in body and z.obj(body["stream_options"], ["stream_options"]):
+        opts = body["stream_options"]
+        if z.required(opts, "include_usage", ["stream_options"]):
+            z.boolean(opts["include_usage"], ["stream_options", "include_usage"])
+    if "tools" in body:
+        _aimlapi_tools(z, body["tools"])
+    if "tool_choice" in body:
+        _aimlapi_tool_choice(z, body["tool_choice"])
+    if "parallel_tool_calls" in body:
+        z.boolean(body["parallel_tool_calls"], ["parallel_tool_calls"])
+    if "temperature" in body:
+        z.number(body["temperature"], ["temperature"], low=0, high=2)
+    if "top_p" in body:
+        z.number(body["top_p"], ["top_p"], low=0.01, high=1)
+    if "n" in body:
+        z.number(body["n"], ["n"], low=1, integer=True, nullable=True)
+    if "logprobs" in body:
+        z.boolean(body["logprobs"], ["logprobs"], nullable=True)
+    if "top_logprobs" in body:
+        z.number(body["top_logprobs"], ["top_logprobs"], low=0, high=20, nullable=True)
+    if "seed" in body:
+        z.number(body["seed"], ["seed"], low=1, integer=True)
+    if "reasoning_effort" in body:
+        z.enum(body["reasoning_effort"], list(_EFFORTS), ["reasoning_effort"])
+    if "response_format" in body:
+        _response_format(z, body["response_format"])
+    return z.issues
+
+
+def _path_text(path: PathT) -> str:
+    out = ""
+    for item in path:
+        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
+    return out or "body"
+
+
+def validation_body(issues: list[Issue], path: str) -> dict[str, Any]:
+    """The NestJS/zod 400 body for ``issues``."""
+    summary = "; ".join(f"{_path_text(i['path'])}: {i['message']}" for i in issues[:5])
+    return {
+        "title": "Bad Request",
+        "status": 400,
+        "message": f"Body validation error: {summary}",
+        "instance": path,
+        "timestamp": iso_now(),
+        "error": {
+            "name": "ZodError",
+            "message": json.dumps(issues, indent=2, ensure_ascii=False),
+            "data": issues,
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Upstream (OpenAI) rules that apply behind both providers
+# --------------------------------------------------------------------------------------
+
+
+def _credits_for(prompt: int, cached: int, completion: int) -> int:
+    """Credits of an answer: GPT-5.2 list prices + 5 %, 2,000,000 credits per USD, rounded up."""
+    uncached = prompt - cached
+    return (
+        (uncached * 3675 + 999) // 1000
+        + (cached * 3675 + 9999) // 10000
+        + (completion * 294 + 9) // 10
+    )
+
+
+def _meta(usage: dict[str, Any]) -> dict[str, Any]:
+    cached = usage["prompt_tokens_details"]["cached_tokens"]
+    credits = _credits_for(usage["prompt_tokens"], cached, usage["completion_tokens"])
+    return {"usage": {"credits_used": credits, "usd_spent": round(credits / CREDITS_PER_USD, 8)}}
+
+
+def _usage_numbers(obj: Any) -> tuple[Any, Any]:
+    """``(credits_used, usd_spent)`` from ``obj["meta"]["usage"]``; ``None`` where missing."""
+    if not isinstance(obj, dict):
+        return None, None
+    meta = obj.get("meta")
+    usage = meta.get("usage") if isinstance(meta, dict) else None
+    if not isinstance(usage, dict):
+        return None, None
+    return usage.get("credits_used"), usage.get("usd_spent")
+
+
+def _header_number(value: Any) -> str:
+    """A number as a plain decimal header value (``0.00006``, never ``6e-05``)."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _sampling_checks(body: dict[str, Any], path: str) -> None:
+    """GPT-5.2 takes sampling parameters only with reasoning effort ``none``, which this schema
+    cannot express: with any effort set, a non-default value is refused upstream."""
+    if body.get("reasoning_effort") is None:
+        return
+    for key, default in (("temperature", 1), ("top_p", 1)):
+        value = body.get(key)
+        if value is not None and value != default:
+            raise _reject(
+                400,
+                f"Unsupported value: '{key}' does not support {js_number(value)} with this "
+                f"model. Only the default ({default}) value is supported.",
+                path,
+            )
+    if body.get("logprobs") is True:
+        raise _reject(
+            400, "Unsupported parameter: 'logprobs' is not supported with this model.", path
+        )
+
+
+def error_body(status: int, message: str, path: str) -> dict[str, Any]:
+    """``{message, path, requestId, statusCode, timestamp}`` (NestJS exception filter)."""
+    return {
+        "message": message,
+        "path": path,
+        "requestId": str(uuid.uuid4()),
+        "statusCode": status,
+        "timestamp": iso_now(),
+    }
+
+
+def _reject(status: int, message: str, path: str) -> RequestRejected:
+    return RequestRejected(status, error_body(status, message, path))
+
+
+_MODEL_ENTRY: dict[str, Any] = {
+    "id": MODEL,
+    "object": "model",
+    "type": "chat-completion",
+    "created": 1765411200,
+    "owned_by": "openai",
+    "info": {
+        "name": "GPT-5.2",
+        "developer": "OpenAI",
+        "description": "OpenAI's GPT-5.2 for chat, coding and agentic tasks.",
+        "contextLength": 400000,
+        "maxTokens": 128000,
+        "url": "https://aimlapi.com/models/openai-gpt-5-2",
+        "docs_url": "https://docs.aimlapi.com/api-references/text-models-llm/openai/gpt-5-2",
+    },
+    "features": [
+        "openai/chat-completion",
+        "openai/chat-completion.function",
+        "openai/chat-completion.response-format",
+        "openai/chat-completion.stream",
+        "openai/chat-completion.vision",
+        "openai/chat-completion.reasoning",
+    ],
+    "endpoints": ["/v1/chat/completions"],
+}
+
+
+class AIMLAPI(EmulatedProvider):
+    """The AI/ML API chat route, model list and model details."""
+
+    name: ClassVar[str] = "aimlapi"
+    prefix: ClassVar[str] = "/v1"
+    response_model: ClassVar[str] = UPSTREAM_MODEL
+    reasoning_tokens: ClassVar[Mapping[str, int]] = REASONING_TOKENS
+    honours_stop: ClassVar[bool] = False  # zod strips the unknown ``stop`` property
+    bills_credits: ClassVar[bool] = True
+    out_of_credits_message: ClassVar[str] = (
+        "You are out of credits. Top up your balance to continue using the API."
+    )
+    chunk_logprobs_key: ClassVar[bool] = True
+
+    def validate(self, body: dict[str, Any], path: str) -> None:
+        issues = body_issues(body)
+        if issues:
+            raise RequestRejected(400, validation_body(issues, path))
+        upstream_checks(body, lambda message: _reject(400, message, path))
+        _sampling_checks(body, path)
+
+    def error_body(self, status: int, message: str, path: str) -> dict[str, Any]:
+        return error_body(status, message, path)
+
+    def headers(self, request_headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        headers = [("x-inference-id", str(uuid.uuid4()))]
+        client_id = request_headers.get("x-client-request-id")
+        if client_id is not None:
+            headers.append(("x-client-request-id", client_id))
+        return headers
+
+    def completion_headers(self, completion: dict[str, Any]) -> list[tuple[str, str]]:
+        credits_used, usd_spent = _usage_numbers(completion)
+        headers: list[tuple[str, str]] = []
+        if credits_used is not None:
+            headers.append(("x-aimlapi-credits-used", _header_number(credits_used)))
+        if usd_spent is not None:
+            headers.append(("x-aimlapi-usd-spent", _header_number(usd_spent)))
+        return headers
+
+    def credits_used(self, body: Any) -> float | None:
+        used = _usage_numbers(body)[0]
+        return used if is_number(used) else None
+
+    def completion_id(self) -> str:
+        return f"chatcmpl-{random_text(29)}"
+
+    def usage(self, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {
+                "cached_tokens": cached_tokens_for(prompt),
+                "audio_tokens": 0,
+            },
+            "completion_tokens_details": {
+                "reasoning_tokens": reasoning,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+
+    def finish_message(self, message: dict[str, Any], refusal: str | None) -> None:
+        message["refusal"] = refusal
+        message["annotations"] = []
+
+    def finish_response(self, response: dict[str, Any], usage: dict[str, Any]) -> None:
+        response["service_tier"] = "default"
+        response["system_fingerprint"] = None
+        response["meta"] = _meta(usage)
+
+    def finish_chunk(self, chunk: dict[str, Any], usage_requested: bool) -> None:
+        choices = chunk.pop("choices")
+        chunk["service_tier"] = "default"
+        chunk["system_fingerprint"] = None
+        chunk["choices"] = choices
+        chunk["usage"] = None
+        chunk["obfuscation"] = random_text(random_length(2, 12))
+
+    def finish_usage_chunk(self, chunk: dict[str, Any], usage: dict[str, Any]) -> None:
+        chunk["meta"] = _meta(usage)
+
+    def sends_usage_chunk(self, requested: bool, settings: Settings) -> bool:
+        return requested or settings.aimlapi_unrequested_usage
+
+    def done_marker(self, settings: Settings) -> bool:
+        return settings.aimlapi_done_marker
+
+    def models(self) -> dict[str, Any] | None:
+        return {"object": "list", "data": [json.loads(json.dumps(_MODEL_ENTRY))]}
+
+    def model_details(self, model_id: str) -> dict[str, Any] | None:
+        return json.loads(json.dumps(_MODEL_ENTRY)) if model_id == MODEL else None
+
+    def model_not_found(self, model_id: str) -> str:
+        return f"Model {model_id} not found"

@@ -1,0 +1,127 @@
+"""What the shared emulator asks of an emulated provider.
+
+A provider module subclasses :class:`EmulatedProvider`, sets the class attributes and overrides
+the hooks where its wire differs from plain OpenAI Chat Completions. The server, the completion
+builder and the fake model call only these hooks, so adding a provider is one new module listed
+in :mod:`langchain_gpt52.emulator.providers`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..settings import Settings
+
+
+class EmulatedProvider:
+    """One provider's routes, validation, error shapes, headers, usage, streams and models."""
+
+    #: the route name used by ``Emulator.enqueue(route=...)``
+    name: ClassVar[str]
+    #: URL path prefix of every route (``/v1``); the client's base URL is ``emulator.url + prefix``
+    prefix: ClassVar[str]
+    #: the ``model`` reported in responses
+    response_model: ClassVar[str]
+    #: JSON keys sorted in every body (some providers answer in alphabetical order)
+    sort_keys: ClassVar[bool] = False
+    #: hidden reasoning tokens spent per ``reasoning_effort`` before the visible answer
+    reasoning_tokens: ClassVar[Mapping[str, int]] = {}
+    #: the output cap applied when the request sets none
+    default_max_tokens: ClassVar[int | None] = None
+    #: whether ``stop`` reaches the model (a provider that strips unknown fields drops it)
+    honours_stop: ClassVar[bool] = True
+    #: whether answers deduct credits from the emulator's balance (403 when it is spent)
+    bills_credits: ClassVar[bool] = False
+    out_of_credits_message: ClassVar[str] = "Out of credits"
+    #: whether every streamed choice carries a ``logprobs`` key (``null`` when not asked for)
+    chunk_logprobs_key: ClassVar[bool] = False
+
+    @property
+    def chat_path(self) -> str:
+        return self.prefix + "/chat/completions"
+
+    @property
+    def models_path(self) -> str:
+        return self.prefix + "/models"
+
+    def owns(self, path: str) -> bool:
+        """Whether a request path belongs to this provider."""
+        return path == self.prefix or path.startswith(self.prefix + "/")
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def validate(self, body: dict[str, Any], path: str) -> None:
+        """Raise :class:`~langchain_gpt52.emulator.rejection.RequestRejected` where the provider
+        refuses ``body`` (a JSON object)."""
+
+    def error_body(self, status: int, message: str, path: str) -> dict[str, Any]:
+        """The provider's error body for ``status`` and ``message``."""
+        return {"error": {"message": message, "type": "error", "code": status}}
+
+    # -- headers and billing --------------------------------------------------------------------
+
+    def headers(self, request_headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        """Headers on every reply of this provider."""
+        return []
+
+    def completion_headers(self, completion: dict[str, Any]) -> list[tuple[str, str]]:
+        """Extra headers of a non-streamed answer."""
+        return []
+
+    def credits_used(self, body: Any) -> float | None:
+        """Credits an answer (or one stream chunk) reports, when the provider bills credits."""
+        return None
+
+    # -- answers --------------------------------------------------------------------------------
+
+    def completion_id(self) -> str:
+        return f"chatcmpl-{uuid.uuid4().hex}"
+
+    def usage(self, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+    def finish_message(self, message: dict[str, Any], refusal: str | None) -> None:
+        """Add the provider's fields to a non-streamed ``message`` (in place)."""
+        if refusal is not None:
+            message["refusal"] = refusal
+
+    def finish_tool_call(self, entry: dict[str, Any], index: int) -> None:
+        """Add the provider's fields to one non-streamed tool call (in place)."""
+
+    def finish_response(self, response: dict[str, Any], usage: dict[str, Any]) -> None:
+        """Add the provider's fields to a non-streamed ``chat.completion`` (in place)."""
+
+    def finish_chunk(self, chunk: dict[str, Any], usage_requested: bool) -> None:
+        """Add the provider's fields to a stream chunk envelope (in place; ``choices`` is set)."""
+        if usage_requested:
+            chunk["usage"] = None
+
+    def finish_usage_chunk(self, chunk: dict[str, Any], usage: dict[str, Any]) -> None:
+        """Add the provider's fields to the final usage chunk (in place)."""
+
+    def sends_usage_chunk(self, requested: bool, settings: Settings) -> bool:
+        """Whether a stream ends with a usage chunk."""
+        return requested
+
+    def done_marker(self, settings: Settings) -> bool:
+        """Whether a stream ends with ``data: [DONE]``."""
+        return True
+
+    # -- models ---------------------------------------------------------------------------------
+
+    def models(self) -> dict[str, Any] | None:
+        """``GET {prefix}/models`` (``None``: the route does not exist)."""
+        return None
+
+    def model_details(self, model_id: str) -> dict[str, Any] | None:
+        """``GET {prefix}/models/{id}`` (``None``: 404)."""
+        return None
+
+    def model_not_found(self, model_id: str) -> str:
+        return f"Model not found: {model_id}"
