@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, cast
+from urllib.parse import unquote
 
 import h11
 
@@ -687,7 +688,7 @@ class Emulator:
             if method != "GET":
                 return self._not_allowed(provider, path, headers, "GET")
             return self._json(provider, 200, models, headers)
-        model_id = path[len(provider.models_path) + 1 :]
+        model_id = unquote(path[len(provider.models_path) + 1 :])
         if path.startswith(provider.models_path + "/") and provider.models() is not None:
             if method != "GET":
                 return self._not_allowed(provider, path, headers, "GET")

@@ -982,3 +982,29 @@ def test_cli_sigint() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_provider_is_one_module_of_hooks(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langchain_gpt52.emulator import providers
+    from langchain_gpt52.emulator.providers.base import EmulatedProvider
+
+    class Plain(EmulatedProvider):
+        name = "plain"
+        prefix = "/plain/v1"
+        response_model = "gpt-5.2"
+
+    monkeypatch.setitem(providers.PROVIDERS, "plain", Plain())
+    with Emulator() as emulator:
+        url = emulator.base_url("plain") + "/chat/completions"
+        body = {"model": "gpt-5.2", "messages": MESSAGES}
+        answer = client.post(url, json=body, headers=AUTH)
+        missing = client.get(emulator.base_url("plain") + "/nothing", headers=AUTH)
+        emulator.enqueue(Fault.status(503), route="plain")
+        failed = client.post(url, json=body, headers=AUTH)
+    assert answer.status_code == 200
+    assert answer.json()["model"] == "gpt-5.2"
+    assert "meta" not in answer.json()
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == 404
+    assert failed.status_code == 503
