@@ -590,7 +590,8 @@ def test_credit_formula_matches_docs_example() -> None:
         ("Hello", "Hello! How can I help you today?"),
         ("how are you", "doing well"),
         ("What is 3 + 4", "3 + 4 = 7"),
-        ("Write me 2 haikus.", 'You said: "Write me 2 haikus."'),
+        ("Write me 2 haikus.", "words arrive one at a time"),
+        ("Something else entirely", 'You said: "Something else entirely"'),
     ],
 )
 def test_plain_text_reply(provider: str, text: str, expected: str) -> None:
@@ -1084,7 +1085,9 @@ def test_add_then_multiply_uses_numbers_in_order(provider: str, parallel: bool) 
     assert _tool_calls(complete(provider, second)) == [("multiply", {"a": 7.0, "b": 5})]  # type: ignore[arg-type]
     final = complete(provider, _follow_up(second, provider, ["35.0"]))  # type: ignore[arg-type]
     assert _tool_calls(final) == []
-    assert "35.0" in final["choices"][0]["message"]["content"]
+    assert final["choices"][0]["message"]["content"] == (
+        "Add gave 7, then multiply gave 35, so the answer is 35."
+    )
 
 
 def test_tools_listed_together_take_the_next_unused_numbers() -> None:
@@ -1473,3 +1476,38 @@ def test_tokenize_round_trips(text: str) -> None:
     assert "".join(tokens) == text
     assert count_tokens(text) == len(tokens)
     assert all(tokens)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_haiku_request_gets_three_short_lines(provider: str) -> None:
+    reply = complete(provider, _body(provider, "Write a haiku about GPT-5.2"))
+    lines = reply["choices"][0]["message"]["content"].split("\n")
+    assert len(lines) == 3
+    assert all(0 < len(line) <= 40 for line in lines)
+    assert lines[0].startswith("GPT-5.2")  # the topic, dots intact
+    assert "I am" not in reply["choices"][0]["message"]["content"]
+
+
+def test_tool_results_answer_in_a_sentence() -> None:
+    from langchain_gpt52.emulator.fake_model.text import tool_results_reply
+
+    assert tool_results_reply([("add", "7.0")]) == "The answer is 7."
+    assert tool_results_reply([("get_weather", "21 °C, sunny.")]) == (
+        "Here is what I found: get_weather reports 21 °C, sunny."
+    )
+    assert tool_results_reply([("get_weather", "4 °C"), ("local_time", "UTC+1")]) == (
+        "Here is what I found: get_weather reports 4 °C; local_time reports UTC+1."
+    )
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_structured_output_keeps_dotted_topics(provider: str) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"setup": {"type": "string"}, "punchline": {"type": "string"}},
+        "required": ["setup", "punchline"],
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "Joke", "schema": schema}}
+    body = _body(provider, "Tell me a joke about GPT-5.2", response_format=fmt)
+    joke = json.loads(complete(provider, body)["choices"][0]["message"]["content"])
+    assert joke == {"setup": "Setup about GPT-5.2", "punchline": "Punchline about GPT-5.2"}

@@ -58,18 +58,48 @@ def _arithmetic(text: str) -> str | None:
     return f"{_format_number(left)} {op} {_format_number(right)} = {_format_number(result)}."
 
 
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text.strip().rstrip(".").replace(",", ""))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
 def tool_results_reply(results: list[tuple[str, str]]) -> str:
-    """Final answer quoting tool results (ends a ReAct loop)."""
+    """The final answer after tool calls: a sentence built on the results (ends a ReAct loop).
+
+    Numeric results answer with the last one ("Add gave 7, then multiply gave 35, so the answer
+    is 35."); other results are reported by tool ("Here is what I found: get_weather reports
+    21 °C, sunny.").
+    """
 
     def clip(text: str) -> str:
-        text = text.strip()
+        text = " ".join(text.split()).rstrip(".")
         return text if len(text) <= _RESULT_LIMIT else text[:_RESULT_LIMIT] + "..."
 
-    if len(results) == 1:
-        name, content = results[0]
-        return f"The {name} tool returned: {clip(content)}"
-    quoted = "; ".join(f"{name}: {clip(content)}" for name, content in results)
-    return f"The tools returned: {quoted}"
+    numbers = [_as_number(content) for _, content in results]
+    if all(n is not None for n in numbers):
+        values = [_format_number(n) for n in numbers if n is not None]
+        if len(results) == 1:
+            return f"The answer is {values[0]}."
+        steps = ", then ".join(
+            f"{name} gave {v}" for (name, _), v in zip(results, values, strict=True)
+        )
+        return f"{steps[0].upper()}{steps[1:]}, so the answer is {values[-1]}."
+    facts = "; ".join(f"{name} reports {clip(content)}" for name, content in results)
+    return f"Here is what I found: {facts}."
+
+
+_HAIKU_RE = re.compile(r"\bhaikus?\b", re.I)
+_HAIKU_TOPIC_RE = re.compile(r"\b(?:about|on|of)\s+((?:[^?!.;:\n()\"]|\.(?=\w))+)", re.I)
+
+
+def haiku(text: str) -> str:
+    """Three short lines about the topic of a haiku request (deterministic)."""
+    match = _HAIKU_TOPIC_RE.search(text)
+    topic = " ".join(match.group(1).split()) if match else "a quiet page"
+    return f"{topic[:40]}, softly,\nwords arrive one at a time,\na small light goes on."
 
 
 def text_reply(conv: Conversation) -> str:
@@ -82,6 +112,8 @@ def text_reply(conv: Conversation) -> str:
         return attachments or "Hello! How can I help you today?"
     if _HOW_ARE_YOU_RE.search(text):
         answer = "I'm doing well, thanks for asking! How can I help you today?"
+    elif _HAIKU_RE.search(text):
+        answer = haiku(text)
     elif _GREETING_RE.match(text) and len(text) <= 40:
         answer = "Hello! How can I help you today?"
     else:

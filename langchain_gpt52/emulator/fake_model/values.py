@@ -28,8 +28,10 @@ _PLACE_PREP_RE = re.compile(r"\b(?:in|at|near|from|to|for)\s+", re.I)
 # "St.", "Mt.", "Dr.", "Mrs." (a capital and at most two lower-case letters) or "D.C."
 _ABBREV_RE = re.compile(r"^(?:[A-Z][a-z]{0,2}|(?:[A-Za-z]\.)+[A-Za-z])\.$")
 _TITLE_ABBREV_END_RE = re.compile(r"(?:^|[ ,])[A-Z][a-z]{0,2}\.$")
-_TOPIC_RE = re.compile(r"\b(?:about|regarding)\s+([^?!.;:\n()\"]+)", re.I)
-_WEAK_TOPIC_RE = re.compile(r"\b(?:on|of|for)\s+([^?!.;:\n()\"]+)", re.I)
+# a topic runs to the end of the clause; a dot inside a word ("GPT-5.2", "v1.5") does not end it
+_TOPIC_BODY = r"((?:[^?!.;:\n()\"]|\.(?=\w))+)"
+_TOPIC_RE = re.compile(r"\b(?:about|regarding)\s+" + _TOPIC_BODY, re.I)
+_WEAK_TOPIC_RE = re.compile(r"\b(?:on|of|for)\s+" + _TOPIC_BODY, re.I)
 IDENT_RE = re.compile(r"^[A-Za-z_][\w-]{0,63}$")
 _SENTENCE_END = frozenset(".!?\n")
 
