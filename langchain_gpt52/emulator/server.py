@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import os
 import socket
 import struct
 import threading
@@ -25,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
+from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import unquote
@@ -34,6 +36,15 @@ import h11
 from .completion import complete, stream_chunks
 from .faults import REPLACEMENTS, Fault
 from .providers import PROVIDERS, EmulatedProvider, provider_for_path
+from .recordings import (
+    CassetteMismatch,
+    Interaction,
+    body_bytes,
+    body_record,
+    event_pieces,
+    find,
+    load,
+)
 from .rejection import RequestRejected
 from .settings import Settings
 
@@ -379,6 +390,9 @@ class Emulator:
     ``chunk_delay`` pauses that many seconds between streamed chunks (0: none; the CLI uses 0.02
     so a terminal shows the answer arriving). ``reasoning_content`` scripts a reasoning text for
     every answer (``message.reasoning_content`` and ``delta.reasoning_content`` pieces).
+    ``cassette`` (a file written by ``langchain_gpt52.testing.Cassette``) makes the chat routes
+    answer with the recorded responses instead (matched on method, path and body; the last match
+    is repeated once all are used), paced by ``chunk_delay`` or the mean recorded delay.
     ``max_recorded`` bounds :attr:`requests` (oldest dropped; ``None``: no bound).
     """
 
@@ -393,6 +407,7 @@ class Emulator:
         aimlapi_unrequested_usage: bool = False,
         chunk_delay: float = 0.0,
         reasoning_content: str | None = None,
+        cassette: str | os.PathLike[str] | None = None,
         max_recorded: int | None = 10_000,
     ) -> None:
         if isinstance(chunk_delay, bool) or not isinstance(chunk_delay, (int, float)):
@@ -409,6 +424,10 @@ class Emulator:
             aimlapi_unrequested_usage=aimlapi_unrequested_usage,
         )
         self._initial = (api_key, credits, replace(self.settings))
+        #: recorded interactions served instead of the fake model (``cassette=``)
+        self._recordings: list[Interaction] | None = (
+            None if cassette is None else load(Path(cassette))
+        )
         self._lock = threading.Lock()
         self._lifecycle = threading.Lock()
         self._credits: float | None = credits
@@ -770,6 +789,8 @@ class Emulator:
             if exhausted:
                 message = provider.out_of_credits_message
                 return self._error(provider, 403, message, path, request_headers)
+        if self._recordings is not None:
+            return self._recorded(provider, path, request_headers, body)
         fault = self._take_fault(provider)
         if fault is not None and fault.kind in REPLACEMENTS:
             return self._replacement(provider, path, request_headers, fault)
@@ -777,6 +798,32 @@ class Emulator:
         if fault is not None and fault.kind == "slow_first_byte":
             reply.delay_first = fault.seconds
         return reply
+
+    def _recorded(
+        self, provider: EmulatedProvider, path: str, request_headers: dict[str, str], body: bytes
+    ) -> _Reply:
+        """The recorded answer to a request (a 400 naming the mismatch when there is none)."""
+        assert self._recordings is not None
+        content_type = request_headers.get("content-type", "application/json")
+        request = {"method": "POST", "path": path, "body": body_record(body, content_type)}
+        try:
+            with self._lock:
+                interaction = find(
+                    self._recordings,
+                    request,
+                    frozenset({"method", "path", "body"}),
+                    allow_repeats=True,
+                )
+        except CassetteMismatch as exc:
+            return self._error(provider, 400, f"Emulator cassette: {exc}", path, request_headers)
+        recorded = interaction.response
+        headers = list(recorded.get("headers", {}).items())
+        stored = recorded.get("body") or {}
+        if "events" not in stored:
+            return _Reply(recorded["status"], headers, body=body_bytes(stored))
+        delays = recorded.get("delays") or []
+        pace = self.settings.chunk_delay or (sum(delays) / len(delays) if delays else 0.0)
+        return _Reply(recorded["status"], headers, events=event_pieces(stored), delay_between=pace)
 
     def _replacement(
         self, provider: EmulatedProvider, path: str, request_headers: dict[str, str], fault: Fault

@@ -12,10 +12,22 @@ with Emulator() as emu:  # serves on http://127.0.0.1:<free port>
 Command line: `python -m langchain_gpt52.testing [--host H] [--port P] [--api-key K]` prints the
 base URL on one line and serves until interrupted. Pytest fixtures: `emulator` and
 `emulator_session` from `pytest_plugins = ["langchain_gpt52.testing.pytest_plugin"]`.
-The emulator itself lives in `langchain_gpt52.emulator` (see `docs/emulator.md`).
+`Cassette` records real traffic once and replays it offline (fixture `cassette`, marker
+`@pytest.mark.cassette(path, mode=...)`). The emulator itself lives in
+`langchain_gpt52.emulator` (see `docs/emulator.md`).
 """
 
 from langchain_gpt52.emulator.faults import Fault
+from langchain_gpt52.emulator.recordings import CassetteError, CassetteMismatch
 from langchain_gpt52.emulator.server import MAX_BODY_BYTES, Emulator, RecordedRequest
+from langchain_gpt52.testing.cassette import Cassette
 
-__all__ = ["MAX_BODY_BYTES", "Emulator", "Fault", "RecordedRequest"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "Cassette",
+    "CassetteError",
+    "CassetteMismatch",
+    "Emulator",
+    "Fault",
+    "RecordedRequest",
+]

@@ -1,5 +1,10 @@
 """Integration tests run against the loopback provider emulator."""
 
-from langchain_gpt52.testing.pytest_plugin import emulator, emulator_session
+from langchain_gpt52.testing.pytest_plugin import (
+    cassette,
+    emulator,
+    emulator_session,
+    pytest_configure,
+)
 
-__all__ = ["emulator", "emulator_session"]
+__all__ = ["cassette", "emulator", "emulator_session", "pytest_configure"]
