@@ -215,4 +215,9 @@ def load(path: Path) -> list[Interaction]:
 def dump(path: Path, interactions: list[Interaction]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": FORMAT_VERSION, "interactions": [i.to_json() for i in interactions]}
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8, kept as escaped surrogates
+        text = json.dumps(data, indent=2)
+    path.write_text(text + "\n", encoding="utf-8")
