@@ -20,14 +20,18 @@ On record the `Authorization` header, the key it carries (wherever it appears: b
 URLs, including a provider echoing it back), any `secrets=` and the headers named in
 `redact_headers=` are replaced by `<REDACTED>`, so a cassette can be committed.
 
-The clients are httpx clients (`http_client=` of the chat models); the pieces below the
-transports are pure functions, shared by the sync and async transports and by
-`Emulator(cassette=...)`, which serves a cassette over HTTP.
+`cassette.client()` / `cassette.async_client()` are httpx clients (the chat models'
+`http_client=` / `http_async_client=`); `client("httpx2")` gives httpx2 clients, built on the
+same transports. Everything below the transports is pure (`langchain_gpt52.emulator.recordings`)
+and shared by the sync and async transports and by `Emulator(cassette=...)`, which serves a
+cassette over HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -53,6 +57,7 @@ from langchain_gpt52.emulator.recordings import (
 )
 
 Mode = Literal["record", "replay", "auto"]
+Flavour = Literal["httpx", "httpx2"]
 #: request headers that differ from run to run and carry nothing a replay needs
 _VOLATILE_REQUEST = frozenset({"content-length", "host", "accept-encoding", "connection"})
 
@@ -137,24 +142,29 @@ class Cassette:
 
     # -- clients ----------------------------------------------------------------------------------
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        """An `httpx.Client` whose requests go through this cassette."""
-        return httpx.Client(transport=_SyncTransport(self), **kwargs)
+    def client(self, flavour: Flavour = "httpx", **kwargs: Any) -> Any:
+        """A sync client (`httpx.Client`, or `httpx2.Client` with `flavour="httpx2"`) whose
+        requests go through this cassette; `kwargs` go to the client."""
+        http = _library(flavour)
+        sync_transport, _ = _transports(http)
+        return http.Client(transport=sync_transport(self, self._transport), **kwargs)
 
-    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An `httpx.AsyncClient` whose requests go through this cassette."""
-        return httpx.AsyncClient(transport=_AsyncTransport(self), **kwargs)
+    def async_client(self, flavour: Flavour = "httpx", **kwargs: Any) -> Any:
+        """The async twin of :meth:`client`."""
+        http = _library(flavour)
+        _, async_transport = _transports(http)
+        return http.AsyncClient(transport=async_transport(self, self._async_transport), **kwargs)
 
     # -- shared by the transports -----------------------------------------------------------------
 
-    def _request(self, request: httpx.Request, raw: bytes) -> dict[str, Any]:
+    def _request(self, request: Any, raw: bytes) -> dict[str, Any]:
         headers = headers_record(
             request.headers.multi_items(), self.redacted_headers, _VOLATILE_REQUEST
         )
         target = request.url.raw_path.decode("ascii", "replace")
         return request_record(request.method, str(request.url), target, headers, raw)
 
-    def _secrets_of(self, request: httpx.Request) -> set[str]:
+    def _secrets_of(self, request: Any) -> set[str]:
         token = bearer_token(request.headers.multi_items())
         return self.secrets | ({token} if token else set())
 
@@ -164,9 +174,9 @@ class Cassette:
 
     def _store(
         self,
-        request: httpx.Request,
+        request: Any,
         raw_request: bytes,
-        response: httpx.Response,
+        response: Any,
         pieces: list[bytes],
         delays: list[float],
     ) -> None:
@@ -174,7 +184,7 @@ class Cassette:
         content_type = response.headers.get("content-type", "")
         raw = b"".join(pieces)
         if response.headers.get("content-encoding"):
-            raw = httpx.Response(200, headers=response.headers, content=raw).read()
+            raw = type(response)(200, headers=response.headers, content=raw).read()
         body = body_record(raw, content_type)
         recorded: dict[str, Any] = {
             "status": response.status_code,
@@ -193,7 +203,7 @@ class Cassette:
         self.interactions.append(interaction)
 
     def _replayed(
-        self, request: httpx.Request, raw: bytes
+        self, request: Any, raw: bytes
     ) -> tuple[int, list[tuple[str, str]], list[bytes], list[float]]:
         """The recorded status, headers, body pieces and their delays."""
         interaction = self.replay(redact(self._request(request, raw), self._secrets_of(request)))
@@ -210,101 +220,118 @@ def _delays_of(interaction: Interaction, count: int) -> list[float]:
     return [float(delays[i]) if i < len(delays) else 0.0 for i in range(count)]
 
 
-class _ReplayStream(httpx.SyncByteStream):
-    def __init__(self, pieces: list[bytes], delays: list[float]) -> None:
-        self._pieces, self._delays = pieces, delays
+class _Timer:
+    """Collects the pieces of a body and the delay before each (recording)."""
 
-    def __iter__(self) -> Iterator[bytes]:
-        for piece, delay in zip(self._pieces, self._delays, strict=True):
-            if delay > 0:
-                time.sleep(delay)
-            yield piece
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.delays: list[float] = []
+        self._last = time.monotonic()
 
-
-class _AsyncReplayStream(httpx.AsyncByteStream):
-    def __init__(self, pieces: list[bytes], delays: list[float]) -> None:
-        self._pieces, self._delays = pieces, delays
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for piece, delay in zip(self._pieces, self._delays, strict=True):
-            if delay > 0:
-                await asyncio.sleep(delay)
-            yield piece
+    def add(self, piece: bytes) -> None:
+        now = time.monotonic()
+        self.pieces.append(piece)
+        self.delays.append(now - self._last)
+        self._last = now
 
 
-class _SyncTransport(httpx.BaseTransport):
-    def __init__(self, cassette: Cassette) -> None:
-        self._cassette = cassette
-        self._inner = cassette._transport
+@functools.cache
+def _transports(http: Any) -> tuple[Any, Any]:
+    """The sync and async cassette transports for an HTTP library module (httpx or httpx2,
+    which share this API). Only the I/O lives here; the cassette decides everything."""
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        cassette = self._cassette
-        raw = request.read()
-        if not cassette.recording:
-            status, headers, replay_pieces, replay_delays = cassette._replayed(request, raw)
-            stream = _ReplayStream(replay_pieces, replay_delays)
-            return httpx.Response(status, headers=headers, stream=stream, request=request)
-        if self._inner is None:
-            self._inner = httpx.HTTPTransport()
-        upstream = self._inner.handle_request(request)
-        pieces: list[bytes] = []
-        delays: list[float] = []
-        last = time.monotonic()
-        try:
-            for piece in upstream.iter_raw():
-                now = time.monotonic()
-                pieces.append(piece)
-                delays.append(now - last)
-                last = now
-        finally:
-            upstream.close()
-        cassette._store(request, raw, upstream, pieces, delays)
+    class ReplayStream(http.SyncByteStream):  # type: ignore[misc]
+        def __init__(self, pieces: list[bytes], delays: list[float]) -> None:
+            self._pieces, self._delays = pieces, delays
+
+        def __iter__(self) -> Iterator[bytes]:
+            for piece, delay in zip(self._pieces, self._delays, strict=True):
+                if delay > 0:
+                    time.sleep(delay)
+                yield piece
+
+    class AsyncReplayStream(http.AsyncByteStream):  # type: ignore[misc]
+        def __init__(self, pieces: list[bytes], delays: list[float]) -> None:
+            self._pieces, self._delays = pieces, delays
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for piece, delay in zip(self._pieces, self._delays, strict=True):
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                yield piece
+
+    def passed_on(upstream: Any, request: Any, pieces: list[bytes]) -> Any:
         headers = [
             (k, v) for k, v in upstream.headers.multi_items() if k.lower() != "content-length"
         ]
-        return httpx.Response(
-            upstream.status_code, headers=headers, content=b"".join(pieces), request=request
+        content = b"".join(pieces)
+        return http.Response(
+            upstream.status_code, headers=headers, content=content, request=request
         )
 
-    def close(self) -> None:
-        if self._inner is not None:
-            self._inner.close()
+    class SyncTransport(http.BaseTransport):  # type: ignore[misc]
+        def __init__(self, cassette: Cassette, inner: Any) -> None:
+            self._cassette, self._inner = cassette, inner
+
+        def handle_request(self, request: Any) -> Any:
+            cassette = self._cassette
+            raw = request.read()
+            if not cassette.recording:
+                status, headers, pieces, delays = cassette._replayed(request, raw)
+                stream = ReplayStream(pieces, delays)
+                return http.Response(status, headers=headers, stream=stream, request=request)
+            if self._inner is None:
+                self._inner = http.HTTPTransport()
+            upstream = self._inner.handle_request(request)
+            timer = _Timer()
+            try:
+                for piece in upstream.iter_raw():
+                    timer.add(piece)
+            finally:
+                upstream.close()
+            cassette._store(request, raw, upstream, timer.pieces, timer.delays)
+            return passed_on(upstream, request, timer.pieces)
+
+        def close(self) -> None:
+            if self._inner is not None:
+                self._inner.close()
+
+    class AsyncTransport(http.AsyncBaseTransport):  # type: ignore[misc]
+        def __init__(self, cassette: Cassette, inner: Any) -> None:
+            self._cassette, self._inner = cassette, inner
+
+        async def handle_async_request(self, request: Any) -> Any:
+            cassette = self._cassette
+            raw = await request.aread()
+            if not cassette.recording:
+                status, headers, pieces, delays = cassette._replayed(request, raw)
+                stream = AsyncReplayStream(pieces, delays)
+                return http.Response(status, headers=headers, stream=stream, request=request)
+            if self._inner is None:
+                self._inner = http.AsyncHTTPTransport()
+            upstream = await self._inner.handle_async_request(request)
+            timer = _Timer()
+            try:
+                async for piece in upstream.aiter_raw():
+                    timer.add(piece)
+            finally:
+                await upstream.aclose()
+            cassette._store(request, raw, upstream, timer.pieces, timer.delays)
+            return passed_on(upstream, request, timer.pieces)
+
+        async def aclose(self) -> None:
+            if self._inner is not None:
+                await self._inner.aclose()
+
+    return SyncTransport, AsyncTransport
 
 
-class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, cassette: Cassette) -> None:
-        self._cassette = cassette
-        self._inner = cassette._async_transport
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        cassette = self._cassette
-        raw = await request.aread()
-        if not cassette.recording:
-            status, headers, replay_pieces, replay_delays = cassette._replayed(request, raw)
-            stream = _AsyncReplayStream(replay_pieces, replay_delays)
-            return httpx.Response(status, headers=headers, stream=stream, request=request)
-        if self._inner is None:
-            self._inner = httpx.AsyncHTTPTransport()
-        upstream = await self._inner.handle_async_request(request)
-        pieces: list[bytes] = []
-        delays: list[float] = []
-        last = time.monotonic()
+def _library(flavour: Flavour) -> Any:
+    if flavour == "httpx":
+        return httpx
+    if flavour == "httpx2":
         try:
-            async for piece in upstream.aiter_raw():
-                now = time.monotonic()
-                pieces.append(piece)
-                delays.append(now - last)
-                last = now
-        finally:
-            await upstream.aclose()
-        cassette._store(request, raw, upstream, pieces, delays)
-        headers = [
-            (k, v) for k, v in upstream.headers.multi_items() if k.lower() != "content-length"
-        ]
-        return httpx.Response(
-            upstream.status_code, headers=headers, content=b"".join(pieces), request=request
-        )
-
-    async def aclose(self) -> None:
-        if self._inner is not None:
-            await self._inner.aclose()
+            return importlib.import_module("httpx2")
+        except ImportError:
+            raise CassetteError("flavour='httpx2' needs the httpx2 package installed") from None
+    raise CassetteError(f"flavour must be 'httpx' or 'httpx2', got {flavour!r}")

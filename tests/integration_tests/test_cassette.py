@@ -235,3 +235,34 @@ def test_committed_cassette_replays_offline(cassette: Cassette) -> None:
     assert llm.invoke("Hello").content == "Hello! How can I help you today?"
     assert cassette.all_played
     assert "<REDACTED>" in (HERE / "cassettes" / "aimlapi_hello.json").read_text()
+
+
+# -- httpx2 clients ------------------------------------------------------------------------------
+
+
+async def test_httpx2_flavour_records_and_replays(tmp_path: Path) -> None:
+    httpx2 = pytest.importorskip("httpx2")
+    path = tmp_path / "httpx2.json"
+    body = {"model": "openai/gpt-5-2", "messages": [{"role": "user", "content": "Hello"}]}
+    auth = {"Authorization": f"Bearer {KEY}"}
+    with Emulator(api_key=KEY) as emulator, Cassette(path, "record") as cassette:
+        url = emulator.aimlapi_base_url + "/chat/completions"
+        with cassette.client("httpx2") as client:
+            assert isinstance(client, httpx2.Client)
+            recorded = client.post(url, json=body, headers=auth).json()
+        async with cassette.async_client("httpx2") as aclient:
+            streamed = await aclient.post(url, json={**body, "stream": True}, headers=auth)
+            events = streamed.text
+    assert KEY not in path.read_text()
+    with Cassette(path, "replay") as cassette:
+        with cassette.client("httpx2") as client:
+            assert client.post(url, json=body, headers=auth).json() == recorded
+        async with cassette.async_client("httpx2") as aclient:
+            again = await aclient.post(url, json={**body, "stream": True}, headers=auth)
+            assert again.text == events
+        assert cassette.all_played
+
+
+def test_unknown_flavour_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CassetteError, match="flavour must be"):
+        Cassette(tmp_path / "x.json", "record").client("requests")  # type: ignore[arg-type]
