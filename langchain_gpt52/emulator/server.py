@@ -390,6 +390,8 @@ class Emulator:
     ``chunk_delay`` pauses that many seconds between streamed chunks (0: none; the CLI uses 0.02
     so a terminal shows the answer arriving). ``reasoning_content`` scripts a reasoning text for
     every answer (``message.reasoning_content`` and ``delta.reasoning_content`` pieces).
+    ``oxen_schema_key`` (``"json_request_schema"``, ``"request_schema"`` or ``None`` for a null
+    schema) shapes Oxen's model bodies, which the real service sends either way.
     ``cassette`` (a file written by ``langchain_gpt52.testing.Cassette``) makes the chat routes
     answer with the recorded responses instead (matched on method, path and body; the last match
     is repeated once all are used), paced by ``chunk_delay`` or the mean recorded delay.
@@ -407,6 +409,7 @@ class Emulator:
         aimlapi_unrequested_usage: bool = False,
         chunk_delay: float = 0.0,
         reasoning_content: str | None = None,
+        oxen_schema_key: str | None = "json_request_schema",
         cassette: str | os.PathLike[str] | None = None,
         max_recorded: int | None = 10_000,
     ) -> None:
@@ -414,6 +417,11 @@ class Emulator:
             raise TypeError(f"chunk_delay must be a number of seconds, got {chunk_delay!r}")
         if not 0 <= chunk_delay <= 10:
             raise ValueError(f"chunk_delay must be between 0 and 10 seconds, got {chunk_delay!r}")
+        if oxen_schema_key not in ("json_request_schema", "request_schema", None):
+            raise ValueError(
+                "oxen_schema_key must be 'json_request_schema', 'request_schema' or None, "
+                f"got {oxen_schema_key!r}"
+            )
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -422,6 +430,7 @@ class Emulator:
             reasoning_content=reasoning_content,
             aimlapi_done_marker=aimlapi_done_marker,
             aimlapi_unrequested_usage=aimlapi_unrequested_usage,
+            oxen_schema_key=oxen_schema_key,
         )
         self._initial = (api_key, credits, replace(self.settings))
         #: recorded interactions served instead of the fake model (``cassette=``)
@@ -702,16 +711,16 @@ class Emulator:
             if method != "POST":
                 return self._not_allowed(provider, path, headers, "POST")
             return self._chat(provider, path, headers, body, parsed)
-        models = provider.models() if path == provider.models_path else None
+        models = provider.models(self.settings) if path == provider.models_path else None
         if models is not None:
             if method != "GET":
                 return self._not_allowed(provider, path, headers, "GET")
             return self._json(provider, 200, models, headers)
         model_id = unquote(path[len(provider.models_path) + 1 :])
-        if path.startswith(provider.models_path + "/") and provider.models() is not None:
+        if path.startswith(provider.models_path + "/") and provider.models(self.settings):
             if method != "GET":
                 return self._not_allowed(provider, path, headers, "GET")
-            details = provider.model_details(model_id)
+            details = provider.model_details(model_id, self.settings)
             if details is None:
                 return self._error(provider, 404, provider.model_not_found(model_id), path, headers)
             return self._json(provider, 200, details, headers)

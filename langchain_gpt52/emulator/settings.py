@@ -16,9 +16,13 @@ class Settings:
     ``aimlapi_done_marker=False`` ends AI/ML API streams at EOF without ``data: [DONE]``;
     ``aimlapi_unrequested_usage=True`` sends AI/ML API's usage chunk even when the request did not
     ask for it (``stream_options.include_usage`` missing or false), as the real service may.
+    ``oxen_schema_key`` names the key holding Oxen's request schema in its model bodies
+    (``"json_request_schema"`` or ``"request_schema"``, both seen); ``None`` sends
+    ``json_request_schema: null``.
     """
 
     chunk_delay: float = 0.0
     reasoning_content: str | None = None
     aimlapi_done_marker: bool = True
     aimlapi_unrequested_usage: bool = False
+    oxen_schema_key: str | None = "json_request_schema"

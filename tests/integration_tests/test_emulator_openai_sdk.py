@@ -189,6 +189,26 @@ def test_oxen_models_list_and_details(emulator: Emulator) -> None:
     assert info.value.response.json() == {"error": {"message": "Model not found: gpt-4o"}}
 
 
+@pytest.mark.parametrize("key", ["json_request_schema", "request_schema", None])
+def test_oxen_schema_key_is_a_setting(key: str | None) -> None:
+    with Emulator(oxen_schema_key=key) as emulator:
+        details = sdk(emulator, "oxen").models.retrieve("gpt-5-2-chat-latest").to_dict()
+        listed = [m.to_dict() for m in sdk(emulator, "oxen").models.list()]
+    assert listed == [details]
+    if key is None:
+        assert details["json_request_schema"] is None
+        assert "request_schema" not in details
+    else:
+        other = {"json_request_schema", "request_schema"} - {key}
+        assert details[key]["required"] == ["model", "messages"]
+        assert not other & set(details)
+
+
+def test_oxen_schema_key_is_checked() -> None:
+    with pytest.raises(ValueError, match="oxen_schema_key"):
+        Emulator(oxen_schema_key="schema")
+
+
 # -- Oxen refuses audio --------------------------------------------------------------------------
 
 

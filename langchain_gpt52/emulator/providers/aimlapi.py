@@ -472,10 +472,12 @@ class AIMLAPI(EmulatedProvider):
     def done_marker(self, settings: Settings) -> bool:
         return settings.aimlapi_done_marker
 
-    def models(self) -> dict[str, Any] | None:
+    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
         return {"object": "list", "data": [json.loads(json.dumps(_MODEL_ENTRY))]}
 
-    def model_details(self, model_id: str) -> dict[str, Any] | None:
+    def model_details(
+        self, model_id: str, settings: Settings | None = None
+    ) -> dict[str, Any] | None:
         return json.loads(json.dumps(_MODEL_ENTRY)) if model_id == MODEL else None
 
     def model_not_found(self, model_id: str) -> str:

@@ -115,11 +115,13 @@ class EmulatedProvider:
 
     # -- models ---------------------------------------------------------------------------------
 
-    def models(self) -> dict[str, Any] | None:
+    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
         """``GET {prefix}/models`` (``None``: the route does not exist)."""
         return None
 
-    def model_details(self, model_id: str) -> dict[str, Any] | None:
+    def model_details(
+        self, model_id: str, settings: Settings | None = None
+    ) -> dict[str, Any] | None:
         """``GET {prefix}/models/{id}`` (``None``: 404)."""
         return None
 

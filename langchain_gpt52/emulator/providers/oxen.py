@@ -17,6 +17,7 @@ import uuid
 from typing import Any, ClassVar
 
 from ..rejection import RequestRejected, is_number, js_number
+from ..settings import Settings
 from ..upstream import upstream_checks
 from .base import EmulatedProvider
 
@@ -260,8 +261,17 @@ _MODEL_DETAILS: dict[str, Any] = {
         "input_cost_per_token": INPUT_COST_PER_TOKEN,
         "output_cost_per_token": OUTPUT_COST_PER_TOKEN,
     },
-    "json_request_schema": _request_schema(),
 }
+
+
+def _details(settings: Settings) -> dict[str, Any]:
+    details = copy.deepcopy(_MODEL_DETAILS)
+    key = settings.oxen_schema_key
+    if key is None:
+        details["json_request_schema"] = None
+    else:
+        details[key] = _request_schema()
+    return details
 
 
 class Oxen(EmulatedProvider):
@@ -286,8 +296,10 @@ class Oxen(EmulatedProvider):
     def finish_tool_call(self, entry: dict[str, Any], index: int) -> None:
         entry["index"] = index
 
-    def models(self) -> dict[str, Any] | None:
-        return {"object": "list", "data": [copy.deepcopy(_MODEL_DETAILS)]}
+    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
+        return {"object": "list", "data": [_details(settings or Settings())]}
 
-    def model_details(self, model_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(_MODEL_DETAILS) if model_id == MODEL else None
+    def model_details(
+        self, model_id: str, settings: Settings | None = None
+    ) -> dict[str, Any] | None:
+        return _details(settings or Settings()) if model_id == MODEL else None
