@@ -69,6 +69,20 @@ def test_max_completion_tokens_caps_a_stream(emulator: Emulator, route: str) -> 
     assert finishes[-1] == "length"
 
 
+@pytest.mark.parametrize("route", ROUTES)
+def test_chat_openai_max_tokens_is_honoured(emulator: Emulator, route: str) -> None:
+    langchain_openai = pytest.importorskip("langchain_openai")
+    llm = langchain_openai.ChatOpenAI(
+        base_url=emulator.base_url(route), api_key=KEY, model=MODELS[route], max_tokens=3
+    )
+    message = llm.invoke(LONG_PROMPT)
+    sent = emulator.last_request
+    assert sent is not None and sent.json["max_completion_tokens"] == 3  # what ChatOpenAI sends
+    assert message.response_metadata["finish_reason"] == "length"
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["output_tokens"] == 3
+
+
 @pytest.mark.parametrize("value", [0, -1, 2.5])
 def test_aimlapi_refuses_invalid_max_completion_tokens(emulator: Emulator, value: Any) -> None:
     with pytest.raises(openai.BadRequestError) as info:

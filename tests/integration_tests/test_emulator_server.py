@@ -302,7 +302,9 @@ def test_unreadable_body_is_400(
     assert same_shape(response.json(), route, 400, chat_path(route))
 
 
-def test_validation_rejections_come_from_logic(emulator: Emulator, client: httpx.Client) -> None:
+def test_validation_rejections_come_from_the_provider_module(
+    emulator: Emulator, client: httpx.Client
+) -> None:
     bad = body_for("oxen", messages=[])
     with pytest.raises(RequestRejected) as expected:
         provider_named("oxen").validate(bad, "/api/ai/chat/completions")
