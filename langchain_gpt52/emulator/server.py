@@ -649,13 +649,16 @@ class Emulator:
                 self._queue.extend([(route, fault)] * fault.times)
 
     def reset(self) -> None:
-        """Clear queued faults, recorded requests and errors; restore credits, key and options."""
+        """Clear queued faults, recorded requests and errors; restore credits, key and settings;
+        replay a served cassette from its start."""
         api_key, credits, settings = self._initial
         with self._lock:
             self._queue.clear()
             self._records.clear()
             self._errors.clear()
             self._credits = credits
+            for interaction in self._recordings or []:
+                interaction.used = False
         self.api_key = api_key
         self.settings = replace(settings)
 

@@ -266,3 +266,22 @@ async def test_httpx2_flavour_records_and_replays(tmp_path: Path) -> None:
 def test_unknown_flavour_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CassetteError, match="flavour must be"):
         Cassette(tmp_path / "x.json", "record").client("requests")  # type: ignore[arg-type]
+
+
+def test_emulator_serves_a_recorded_stream(tmp_path: Path) -> None:
+    path = tmp_path / "stream.json"
+    with (
+        Emulator(api_key=KEY) as emulator,
+        Cassette(path, "record", record_timing=True) as cassette,
+    ):
+        llm = ChatAIMLAPI(
+            base_url=emulator.aimlapi_base_url, api_key=KEY, http_client=cassette.client()
+        )
+        pieces = [str(c.content) for c in llm.stream("Write a haiku about tea")]
+    assert all(
+        isinstance(d, float)
+        for d in json.loads(path.read_text())["interactions"][0]["response"]["delays"]
+    )
+    with Emulator(cassette=path) as emulator:
+        llm = ChatAIMLAPI(base_url=emulator.aimlapi_base_url, api_key="emulator-key")
+        assert [str(c.content) for c in llm.stream("Write a haiku about tea")] == pieces
