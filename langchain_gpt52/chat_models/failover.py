@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 import time
@@ -168,6 +169,21 @@ class ChatGPT52Failover(BaseChatModel):
 
     _breakers: list[CircuitBreaker] = PrivateAttr(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_arguments(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            known = set(cls.model_fields)
+            for name in values:
+                if name not in known:
+                    close = difflib.get_close_matches(name, known, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(
+                        f"ChatGPT52Failover got an unexpected argument {name!r}{hint}; "
+                        "client settings such as timeout or max_retries belong on each member"
+                    )
+        return values
 
     @model_validator(mode="after")
     def _check_members(self) -> ChatGPT52Failover:

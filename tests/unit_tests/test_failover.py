@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from langchain_gpt52 import ChatAIMLAPI, ChatGPT52Failover
 from langchain_gpt52.chat_models.failover import CircuitBreaker, failover_reason
 from langchain_gpt52.errors import (
     APIConnectionError,
@@ -63,3 +64,16 @@ def test_breaker_opens_half_opens_and_closes() -> None:
     assert breaker.state == "half_open"
     breaker.record_success()
     assert (breaker.state, breaker.failures) == ("closed", 0)
+
+
+def test_unknown_argument_is_an_error() -> None:
+    member = ChatAIMLAPI(api_key="k")
+    with pytest.raises(ValueError, match=r"'tempreature' .*did you mean 'temperature'"):
+        ChatGPT52Failover(models=[member], tempreature=1)
+    with pytest.raises(ValueError, match=r"'max_retries'.*belong on each member"):
+        ChatGPT52Failover(models=[member], max_retries=1)
+
+
+def test_needs_a_member() -> None:
+    with pytest.raises(ValueError, match="models"):
+        ChatGPT52Failover(models=[])
