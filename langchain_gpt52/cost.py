@@ -187,11 +187,6 @@ class ModelCost:
     calls: int = 0
 
 
-@dataclass
-class _Run:
-    key: str
-
-
 class CostTracker(BaseCallbackHandler):
     """Callback handler that adds up the cost of chat-model calls (see ``track_cost``)."""
 
@@ -212,7 +207,8 @@ class CostTracker(BaseCallbackHandler):
         self.cache_hits = 0
         """Responses served from a LangChain cache (0 USD, tokens not counted)."""
         self.by_model: dict[str, ModelCost] = {}
-        self._runs: dict[UUID, _Run] = {}
+        self._runs: dict[UUID, str] = {}
+        """Run id -> ``"<provider>/<model>"`` of the calls in flight."""
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -235,7 +231,7 @@ class CostTracker(BaseCallbackHandler):
             md = metadata or {}
             provider = md.get("ls_provider") or "unknown"
             model = md.get("ls_model_name") or "unknown"
-            self._runs[run_id] = _Run(f"{provider}/{model}")
+            self._runs[run_id] = f"{provider}/{model}"
 
     def on_chat_model_start(
         self,
@@ -265,10 +261,10 @@ class CostTracker(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         with self._lock:
-            run = self._runs.pop(run_id, None)
+            key = self._runs.pop(run_id, "unknown/unknown")
             for gens in response.generations:
                 if gens:
-                    self._add(gens[0], run.key if run else "unknown/unknown")
+                    self._add(gens[0], key)
 
     def _add(self, gen: Generation, key: str) -> None:
         message = gen.message if isinstance(gen, ChatGeneration) else None
