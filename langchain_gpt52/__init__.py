@@ -1,7 +1,14 @@
 """LangChain chat models for GPT-5.2 through AI/ML API, Oxen.ai and OpenAI-compatible APIs."""
 
 from langchain_gpt52._version import __version__
-from langchain_gpt52.chat_models import BaseChatGPT52, ChatAIMLAPI, ChatGPT52, ChatOxen
+from langchain_gpt52.chat_models import (
+    BaseChatGPT52,
+    ChatAIMLAPI,
+    ChatGPT52,
+    ChatGPT52Failover,
+    ChatOxen,
+)
+from langchain_gpt52.cost import BudgetExceededError, CostTracker, track_cost
 from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
@@ -28,15 +35,19 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BaseChatGPT52",
+    "BudgetExceededError",
     "ChatAIMLAPI",
     "ChatGPT52",
+    "ChatGPT52Failover",
     "ChatOxen",
     "ConflictError",
     "ContextOverflowError",
+    "CostTracker",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RefusalError",
     "__version__",
+    "track_cost",
 ]

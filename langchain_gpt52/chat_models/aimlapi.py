@@ -187,7 +187,8 @@ class ChatAIMLAPI(BaseChatGPT52):
             # -> {'model_name': 'gpt-5.2-2025-12-11', 'id': 'chatcmpl-...', 'token_usage': {...},
             #     'system_fingerprint': None, 'finish_reason': 'stop', 'model_provider': 'openai',
             #     'service_tier': 'default', 'created': ..., 'credits_used': ...,
-            #     'usd_spent': ..., 'request_id': '...'}
+            #     'usd_spent': ..., 'request_id': '...',
+            #     'cost': {'usd': ..., 'source': 'provider'}}
 
         ``credits_used`` / ``usd_spent`` are AI/ML API's cost of the call (from its
         ``x-aimlapi-*`` headers, or ``meta.usage`` on streams); ``request_id`` is its

@@ -35,7 +35,8 @@ from langchain_core.utils.function_calling import (
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from langchain_gpt52 import _wire
+from langchain_gpt52 import _wire, cost
+from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import ProviderSpec, check_params
 from langchain_gpt52._stop import StopFilter, cut_at_stop
 from langchain_gpt52._transport import Transport
@@ -399,7 +400,19 @@ class BaseChatGPT52(BaseChatModel):
                     if found:
                         msg.content = text
                         msg.response_metadata["finish_reason"] = "stop"
+        price = self._list_price()
+        for gen in result.generations:
+            cost.attach_cost(gen.message, price)
         return result
+
+    def _list_price(self) -> Price | None:
+        """This model's list price (USD per 1M tokens), or None when unknown."""
+        return _LIST_PRICES.get(self.model_name)
+
+    def _convert_cached_generations(self, cache_val: list[Generation]) -> list[ChatGeneration]:
+        generations = super()._convert_cached_generations(cache_val)
+        cost.mark_cached(generations)  # a cache hit costs nothing
+        return generations
 
     # -- invoke ----------------------------------------------------------------------------
 
@@ -464,7 +477,7 @@ class BaseChatGPT52(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         body, stop = self._build_request(messages, stop, True, kwargs)
-        step = _ChunkStep(stop, self._headers_metadata)
+        step = _ChunkStep(stop, self._headers_metadata, self._list_price())
         for data, headers in self._get_transport().stream(_PATH, body):
             for chunk in step(data, headers):
                 if run_manager:
@@ -483,7 +496,7 @@ class BaseChatGPT52(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         body, stop = self._build_request(messages, stop, True, kwargs)
-        step = _ChunkStep(stop, self._headers_metadata)
+        step = _ChunkStep(stop, self._headers_metadata, self._list_price())
         async for data, headers in self._get_transport().astream(_PATH, body):
             for chunk in step(data, headers):
                 if run_manager:
@@ -857,6 +870,22 @@ def _estimate_tokens(text: str) -> int:
 
 _COST_KEYS = ("credits_used", "usd_spent")
 
+_GPT52 = Price(input=1.75, cached_input=0.175, output=14.0)
+_LIST_PRICES: dict[str, Price] = dict.fromkeys(
+    (
+        "openai/gpt-5-2",
+        "openai/gpt-5-2-chat-latest",
+        "gpt-5-2-chat-latest",
+        "gpt-5-2-2025-12-11",
+        "gpt-5.2",
+        "gpt-5.2-chat-latest",
+        "gpt-5.2-2025-12-11",
+    ),
+    _GPT52,
+)
+"""Upstream GPT-5.2 list prices by the model ids the three classes serve (the catalog's
+stand-in for ``_list_price``)."""
+
 
 class _ChunkStep:
     """Per-stream state shared by ``_stream`` and ``_astream``: chunk JSON -> generation chunks.
@@ -868,13 +897,23 @@ class _ChunkStep:
     that, from the response headers at the end.
     """
 
-    __slots__ = ("_choice_seen", "_cost", "_filter", "_finished", "_headers", "_headers_md")
+    __slots__ = (
+        "_choice_seen",
+        "_cost",
+        "_filter",
+        "_finished",
+        "_headers",
+        "_headers_md",
+        "_meter",
+    )
 
     def __init__(
         self,
         stop: list[str] | None,
         headers_md: Callable[[Mapping[str, str]], dict[str, Any]],
+        price: Price | None = None,
     ) -> None:
+        self._meter = cost.StreamCost(price)
         self._filter = StopFilter(stop) if stop else None
         self._headers_md = headers_md
         self._finished = False
@@ -922,6 +961,7 @@ class _ChunkStep:
         if chunk is None:
             return []
         msg = chunk.message
+        self._meter.observe(msg)
         finish = bool(msg.response_metadata) and self._metadata_once(
             msg.response_metadata, chunk.generation_info, headers
         )
@@ -976,4 +1016,8 @@ class _ChunkStep:
                 tail.append(
                     ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=md))
                 )
+                self._meter.observe(tail[-1].message)
+        closing = self._meter.chunk()
+        if closing is not None:
+            tail.append(closing)
         return tail

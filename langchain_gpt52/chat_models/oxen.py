@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from langchain_gpt52 import model_details
+from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import ProviderSpec
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.model_details import ModelDetails
 
 __all__ = ["ChatOxen"]
 
@@ -152,3 +155,35 @@ class ChatOxen(BaseChatGPT52):
         max_output_tokens=16_384,
         context_window=128_000,
     )
+
+    def list_models(self) -> list[ModelDetails]:
+        """The models Oxen.ai serves (``GET {base_url}/models``); their prices are kept for cost."""
+        models = model_details.parse_model_list(model_details.get_json(self))
+        for details in models:
+            model_details.remember(self.base_url, details)
+        return models
+
+    async def alist_models(self) -> list[ModelDetails]:
+        """``list_models`` for async code."""
+        models = model_details.parse_model_list(await model_details.aget_json(self))
+        for details in models:
+            model_details.remember(self.base_url, details)
+        return models
+
+    def get_model_details(self, model_id: str | None = None) -> ModelDetails:
+        """One model's details (default: this instance's model); its price is kept for cost."""
+        details = model_details.parse_model(
+            model_details.get_json(self, model_id or self.model_name)
+        )
+        model_details.remember(self.base_url, details)
+        return details
+
+    async def aget_model_details(self, model_id: str | None = None) -> ModelDetails:
+        """``get_model_details`` for async code."""
+        data = await model_details.aget_json(self, model_id or self.model_name)
+        details = model_details.parse_model(data)
+        model_details.remember(self.base_url, details)
+        return details
+
+    def _list_price(self) -> Price | None:
+        return model_details.known_price(self) or super()._list_price()
