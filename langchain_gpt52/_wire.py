@@ -6,6 +6,7 @@ Sync and async code paths share every function here; only the transport does I/O
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_gpt52.errors import APIResponseValidationError, error_in_body
 
@@ -30,7 +32,9 @@ __all__ = [
     "build_body",
     "chunk_to_generation",
     "format_messages",
+    "format_tools",
     "parse_completion",
+    "tool_choice",
     "usage_to_metadata",
 ]
 
@@ -274,6 +278,16 @@ def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
         name = fn.get("name") or ""
         args = fn.get("arguments")
         call_id = _str_or_none(item.get("id"))
+        if not name:
+            invalid.append(
+                invalid_tool_call(
+                    name=None,
+                    args=args if args is None or isinstance(args, str) else json.dumps(args),
+                    id=call_id,
+                    error="tool call has no function name",
+                )
+            )
+            continue
         if not isinstance(name, str):
             invalid.append(
                 invalid_tool_call(
@@ -407,7 +421,6 @@ def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None)
         message.response_metadata = md
         if usage is not None:
             message.usage_metadata = usage
-        message.id = data.get("id") if isinstance(data.get("id"), str) else None
         generations.append(ChatGeneration(message=message, generation_info=info or None))
     llm_output = {
         "model_name": base_md.get("model_name"),
@@ -496,9 +509,6 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
             fields["response_metadata"] = md
         if usage is not None:
             fields["usage_metadata"] = usage
-        chunk_id = data.get("id")
-        if isinstance(chunk_id, str):
-            fields["id"] = chunk_id
         message = AIMessageChunk(**fields)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise APIResponseValidationError(
@@ -520,6 +530,8 @@ def strict_tool_calls(message: AIMessage) -> AIMessage:
     invalid: list[Any] = []
     for chunk in chunks:
         ok, parsed, error = _parse_args(chunk.get("args"))
+        if not chunk.get("name"):
+            ok, error = False, "tool call has no function name"
         if ok:
             valid.append(tool_call(name=chunk.get("name") or "", args=parsed, id=chunk.get("id")))
         else:
@@ -529,3 +541,56 @@ def strict_tool_calls(message: AIMessage) -> AIMessage:
                 )
             )
     return message.model_copy(update={"tool_calls": valid, "invalid_tool_calls": invalid})
+
+
+_TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def format_tools(tools: Sequence[Any], *, strict: bool | None) -> tuple[list[Any], list[str]]:
+    """Tools (pydantic models, functions, ``BaseTool``s, dicts) -> (wire ``tools``, names)."""
+    formatted = []
+    for i, tool in enumerate(tools):
+        try:
+            formatted.append(convert_to_openai_tool(tool, strict=strict))
+        except Exception as exc:
+            raise ValueError(f"tools[{i}] is not a valid tool ({exc})") from exc
+    names: list[str] = []
+    for i, formatted_tool in enumerate(formatted):
+        if formatted_tool.get("type") != "function":
+            continue
+        fn = formatted_tool.get("function")
+        name = fn.get("name") if isinstance(fn, Mapping) else None
+        if not isinstance(name, str) or not _TOOL_NAME.fullmatch(name):
+            raise ValueError(
+                f"tool name {name!r} must be 1-64 characters of letters, digits, '_' or '-'"
+            )
+        params = fn.get("parameters") if isinstance(fn, Mapping) else None
+        if params is None and isinstance(fn, dict):
+            # AI/ML API's schema requires ``parameters``; a no-argument tool has none.
+            fn["parameters"] = params = {"type": "object", "properties": {}}
+        if params is not None and not (
+            isinstance(params, Mapping) and params.get("type", "object") == "object"
+        ):
+            raise ValueError(
+                f"tools[{i}] ({name}): parameters must be a JSON schema of type 'object', "
+                f"got {params!r}"
+            )
+        names.append(name)
+    return formatted, names
+
+
+def tool_choice(choice: dict[str, Any] | str | bool, names: list[str]) -> dict[str, Any] | str:
+    """A LangChain ``tool_choice`` (name, ``"any"``, bool, dict) -> the wire value."""
+    if isinstance(choice, dict):
+        return choice
+    if choice is True or choice in ("any", "required"):
+        return "required"
+    if choice is False:
+        return "none"
+    if choice in ("auto", "none"):
+        return choice
+    if isinstance(choice, str):
+        if choice not in names:
+            raise ValueError(f"tool_choice {choice!r} is not one of the bound tools {names}")
+        return {"type": "function", "function": {"name": choice}}
+    raise ValueError(f"unsupported tool_choice {choice!r}")

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from langchain_gpt52._rules import ProviderSpec
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.providers import AIMLAPI, Provider
 
 __all__ = ["ChatAIMLAPI"]
-
-
-def _number(value: str | None) -> float | int | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else number
 
 
 class ChatAIMLAPI(BaseChatGPT52):
@@ -195,33 +184,4 @@ class ChatAIMLAPI(BaseChatGPT52):
         ``PermissionDeniedError`` saying so.
     """
 
-    _spec: ClassVar[ProviderSpec] = ProviderSpec(
-        name="AI/ML API",
-        ls_provider="aimlapi",
-        key_env="AIMLAPI_API_KEY",
-        base_url_env="AIMLAPI_BASE_URL",
-        default_base_url="https://api.aimlapi.com/v1",
-        default_model="openai/gpt-5-2",
-        developer_role=True,
-        reasoning_efforts=frozenset({"low", "medium", "high"}),
-        unsupported={
-            "verbosity": "it is not in AI/ML API's request schema",
-            "frequency_penalty": "it is not in AI/ML API's request schema",
-            "presence_penalty": "it is not in AI/ML API's request schema",
-        },
-        send_stop=False,
-        ranges={"seed": (1, 2**63 - 1), "top_p": (0.01, 1)},
-        max_output_tokens=128_000,
-        context_window=400_000,
-    )
-
-    def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        md = super()._headers_metadata(headers)  # request_id: ``x-inference-id`` here
-        for header, key in (
-            ("x-aimlapi-credits-used", "credits_used"),
-            ("x-aimlapi-usd-spent", "usd_spent"),
-        ):
-            value = _number(headers.get(header))
-            if value is not None:
-                md[key] = value
-        return md
+    _spec: ClassVar[Provider] = AIMLAPI

@@ -6,8 +6,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from langchain_gpt52._rules import GPT52_EFFORTS, ProviderSpec
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.providers import OPENAI_COMPATIBLE, Provider
 
 __all__ = ["ChatGPT52"]
 
@@ -129,19 +129,7 @@ class ChatGPT52(BaseChatGPT52):
             # -> ('gpt-5.2-2025-12-11', 'stop')
     """
 
-    _spec: ClassVar[ProviderSpec] = ProviderSpec(
-        name="OpenAI-compatible endpoint",
-        ls_provider="openai",
-        key_env="GPT52_API_KEY",
-        base_url_env="GPT52_BASE_URL",
-        default_base_url=None,
-        default_model="gpt-5.2",
-        developer_role=True,
-        reasoning_efforts=GPT52_EFFORTS,
-        send_stop=True,
-        max_output_tokens=128_000,
-        context_window=400_000,
-    )
+    _spec: ClassVar[Provider] = OPENAI_COMPATIBLE
 
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = Field(
         default="max_completion_tokens"

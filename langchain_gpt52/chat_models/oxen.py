@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from langchain_gpt52._rules import ProviderSpec
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.providers import OXEN, Provider
 
 __all__ = ["ChatOxen"]
 
@@ -139,16 +139,4 @@ class ChatOxen(BaseChatGPT52):
         ``system``, and ``use_developer_role=True`` is rejected.
     """
 
-    _spec: ClassVar[ProviderSpec] = ProviderSpec(
-        name="Oxen.ai",
-        ls_provider="oxen",
-        key_env="OXEN_API_KEY",
-        base_url_env="OXEN_BASE_URL",
-        default_base_url="https://hub.oxen.ai/api/ai",
-        default_model="gpt-5-2-chat-latest",
-        developer_role=False,
-        reasoning_efforts=frozenset({"medium"}),
-        send_stop=True,
-        max_output_tokens=16_384,
-        context_window=128_000,
-    )
+    _spec: ClassVar[Provider] = OXEN
