@@ -1180,3 +1180,146 @@ def test_invocation_params_match_core_and_hold_no_key() -> None:
     ours = model._get_invocation_params(stop=["x"], tools=[])
     assert ours == BaseChatModel._get_invocation_params(model, stop=["x"], tools=[])
     assert "sk-INVOCATION-1" not in repr(ours)
+
+
+# -- constructor arguments ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "guess"),
+    [
+        ({"temprature": 0.2}, "temperature"),
+        ({"max_token": 5}, "max_tokens"),
+        ({"api_base": "https://x.example/v1"}, "base_url"),
+        ({"openai_api_base": "https://x.example/v1"}, "base_url"),
+        ({"reasoning_efort": "low"}, "reasoning_effort"),
+    ],
+)
+@pytest.mark.parametrize("cls", ALL, ids=ids)
+def test_misspelled_arguments_raise_with_a_suggestion(
+    cls: type[BaseChatGPT52], kwargs: dict[str, Any], guess: str
+) -> None:
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=f"unknown argument '{name}': did you mean {guess}\\?"):
+        cls(api_key="k", base_url=GEN_URL, **kwargs)
+
+
+def test_other_unknown_arguments_point_to_model_kwargs() -> None:
+    with pytest.raises(ValueError, match=r"'user'.*model_kwargs=\{'user': \.\.\.\}.*extra_body"):
+        ChatOxen(api_key="k", user="u-1")
+
+
+def test_langchain_aliases_still_work() -> None:
+    llm = ChatGPT52(
+        model_name="gpt-5.2",
+        max_completion_tokens=7,
+        stop_sequences=["END"],
+        request_timeout=5,
+        api_key="k",
+        base_url=GEN_URL,
+    )
+    assert (llm.model, llm.model_name, llm.max_tokens, llm.stop) == (
+        "gpt-5.2",
+        "gpt-5.2",
+        7,
+        ["END"],
+    )
+    assert llm.timeout == 5
+
+
+def test_model_attribute_reads_and_sets_the_model_name() -> None:
+    llm = ChatOxen(api_key="k", model="gpt-5-2-2025-12-11")
+    assert llm.model == "gpt-5-2-2025-12-11"
+    llm.model = "gpt-5-2-chat-latest"
+    assert llm.model_name == "gpt-5-2-chat-latest"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"timeout": -1}, "timeout must be a positive number"),
+        ({"request_timeout": 0}, "timeout must be a positive number"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"total_timeout": 0}, "total_timeout"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"n": 0}, "n=0 is not accepted"),
+    ],
+)
+def test_invalid_numeric_fields_are_refused(kwargs: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        ChatGPT52(api_key="k", base_url=GEN_URL, **kwargs)
+
+
+# -- message ids -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_message_ids_are_unique_per_run_and_the_provider_id_is_metadata(mode: str) -> None:
+    reply = (
+        sse_reply(text_chunks(["a", "b"]))
+        if mode.endswith("stream")
+        else json_reply(completion("a"))
+    )
+    provider = FakeProvider(reply)
+    llm = make(ChatOxen, provider)
+    first = await run(llm, mode, "x")
+    second = await run(llm, mode, "x")
+    if isinstance(first, tuple):
+        first, second = first[0], second[0]
+    assert first.id and second.id and first.id != second.id
+    assert first.response_metadata["id"] == second.response_metadata["id"]
+    assert first.response_metadata["id"].startswith("chatcmpl-")
+
+
+@pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
+def test_langgraph_agent_completes_when_the_server_repeats_completion_ids() -> None:
+    from langgraph.prebuilt import create_react_agent
+
+    calls: list[str] = []
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        calls.append("add")
+        return a + b
+
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'},
+    }
+    provider = FakeProvider(
+        json_reply(completion(None, tool_calls=[call], finish_reason="tool_calls")),
+        json_reply(completion("2 + 3 = 5.")),  # same completion id as the first reply
+    )
+    agent = create_react_agent(make(ChatOxen, provider), [add])
+    messages = agent.invoke({"messages": [("human", "What is 2 + 3?")]})["messages"]
+    assert calls == ["add"]
+    assert [m.type for m in messages] == ["human", "ai", "tool", "ai"]
+    assert messages[-1].content == "2 + 3 = 5."
+
+
+# -- replies cut by the token limit --------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_an_empty_reply_cut_by_the_token_limit_warns_once(mode: str) -> None:
+    if mode.endswith("stream"):
+        chunks = text_chunks([""])
+        for chunk in chunks:
+            for choice in chunk.get("choices") or []:
+                if choice.get("finish_reason"):
+                    choice["finish_reason"] = "length"
+        reply = sse_reply(chunks)
+    else:
+        reply = json_reply(completion("", finish_reason="length"))
+    llm = make(ChatOxen, FakeProvider(reply), max_tokens=16)
+    with pytest.warns(UserWarning, match="finish_reason='length'.*raise max_tokens") as record:
+        await run(llm, mode, "x")
+    assert len([w for w in record if "finish_reason" in str(w.message)]) == 1
+
+
+def test_a_reply_with_text_cut_by_the_limit_does_not_warn(recwarn: pytest.WarningsRecorder) -> None:
+    llm = make(ChatOxen, FakeProvider(json_reply(completion("partial", finish_reason="length"))))
+    assert llm.invoke("x").content == "partial"
+    assert not [w for w in recwarn if "finish_reason" in str(w.message)]
