@@ -11,6 +11,7 @@ import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -23,6 +24,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_gpt52 import _tokens, _wire
@@ -476,6 +478,7 @@ class BaseChatGPT52(BaseChatModel):
             for data, headers in self._get_transport().stream(_PATH, req.body):
                 for chunk in step(data, headers):
                     if run_manager:
+                        _set_run_id(chunk, run_manager.run_id)
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
         except BadRequestError as exc:
@@ -483,6 +486,7 @@ class BaseChatGPT52(BaseChatModel):
             raise
         for tail in step.end():
             if run_manager:
+                _set_run_id(tail, run_manager.run_id)
                 run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
         if step.cut_empty:
@@ -501,6 +505,7 @@ class BaseChatGPT52(BaseChatModel):
             async for data, headers in self._get_transport().astream(_PATH, req.body):
                 for chunk in step(data, headers):
                     if run_manager:
+                        _set_run_id(chunk, run_manager.run_id)
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
         except BadRequestError as exc:
@@ -508,6 +513,7 @@ class BaseChatGPT52(BaseChatModel):
             raise
         for tail in step.end():
             if run_manager:
+                _set_run_id(tail, run_manager.run_id)
                 await run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
         if step.cut_empty:
@@ -648,6 +654,13 @@ class _Request:
         self.body = body
         self.stop = stop
         self.hints = hints
+
+
+def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:
+    """Give a chunk the run's message id, as langchain-core does, before callbacks see it (the
+    streamed invoke path reports tokens itself, and its merged message keeps this id)."""
+    if chunk.message.id is None:
+        chunk.message.id = f"{LC_ID_PREFIX}-{run_id}"
 
 
 def _add_hints(exc: BadRequestError, hints: list[str]) -> None:
