@@ -82,7 +82,11 @@ def format_messages(
                 f"unsupported message type {type(msg).__name__}; use SystemMessage, "
                 "HumanMessage, AIMessage or ToolMessage",
             )
+    plain = _plain_messages(messages, system_role)
+    if plain is not None and (allow_developer or system_role != "developer"):
+        return plain
     wire: list[dict[str, Any]] = convert_to_openai_messages(list(messages))
+    call_ids: set[Any] = set()
     for i, (msg, out) in enumerate(zip(messages, wire, strict=True)):
         role = out.get("role")
         if role == "system":
@@ -128,7 +132,67 @@ def format_messages(
                 )
         if role == "assistant" and out.get("tool_calls") and not out.get("content"):
             out["content"] = None
+        if role == "assistant":
+            call_ids.update(call.get("id") for call in out.get("tool_calls") or [])
+        elif role == "tool" and out.get("tool_call_id") not in call_ids:
+            raise _bad(
+                i,
+                f"ToolMessage tool_call_id {out.get('tool_call_id')!r} answers no tool call of an "
+                "earlier AIMessage; use the id of the call it answers",
+            )
+        if isinstance(content, list):
+            _check_data_urls(i, content)
     return wire
+
+
+_PLAIN_ROLES: dict[type, str] = {
+    SystemMessage: "system",
+    HumanMessage: "user",
+    AIMessage: "assistant",
+}
+_BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
+_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[^;,]*)*;base64,(.*)", re.DOTALL)
+
+
+def _plain_messages(
+    messages: Sequence[BaseMessage], system_role: str
+) -> list[dict[str, Any]] | None:
+    """The wire messages when every message is a plain System/Human/AI string message (the
+    common case, sent without the general converter); None otherwise."""
+    wire = []
+    for msg in messages:
+        role = _PLAIN_ROLES.get(type(msg))
+        if (
+            role is None
+            or not isinstance(msg.content, str)
+            or msg.additional_kwargs
+            or msg.name is not None
+            or (isinstance(msg, AIMessage) and (msg.tool_calls or msg.invalid_tool_calls))
+        ):
+            return None
+        if role == "system":
+            role = system_role
+        wire.append({"role": role, "content": msg.content})
+    return wire
+
+
+def _check_data_urls(index: int, parts: list[Any]) -> None:
+    """Refuse an image part whose ``data:`` URL is not valid base64 (the provider would 400)."""
+    for part in parts:
+        if not isinstance(part, Mapping) or part.get("type") != "image_url":
+            continue
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, Mapping) else image
+        if not isinstance(url, str) or not url.startswith("data:"):
+            continue
+        match = _DATA_URL.fullmatch(url)
+        data = match.group(3) if match else None
+        if not data or not _BASE64.fullmatch(data) or len("".join(data.split())) % 4:
+            raise _bad(
+                index,
+                "image data URL is malformed: use 'data:<mime type>;base64,<base64 data>' "
+                "with valid base64",
+            )
 
 
 def _replayable_assistant_parts(parts: list[Any], *, has_calls: bool) -> list[Any] | str | None:

@@ -130,7 +130,7 @@ class ChunkStep:
             chunk = _wire.chunk_to_generation(data)
         except APIResponseValidationError as exc:
             raise self._invalid(exc) from None
-        if not self._choice_seen and data.get("choices"):
+        if not self._choice_seen and _readable_choice(data.get("choices")):
             self._choice_seen = True
         if chunk is None:
             return []
@@ -178,8 +178,8 @@ class ChunkStep:
         if not self._choice_seen:
             raise self._invalid(
                 APIResponseValidationError(
-                    "the stream ended without any choice (no chunk, or `choices` empty or "
-                    "null in every chunk)"
+                    "the stream ended without any readable choice (no chunk, or `choices` "
+                    "empty, null or without a `delta` object or `finish_reason` in every chunk)"
                 )
             )
         tail: list[ChatGenerationChunk] = []
@@ -194,3 +194,14 @@ class ChunkStep:
                     ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=md))
                 )
         return tail
+
+
+def _readable_choice(choices: Any) -> bool:
+    """Whether a chunk's ``choices`` hold a choice with a ``delta`` object or a finish reason."""
+    if not isinstance(choices, list):
+        return False
+    return any(
+        isinstance(c, Mapping)
+        and (isinstance(c.get("delta"), Mapping) or c.get("finish_reason") is not None)
+        for c in choices
+    )

@@ -1323,3 +1323,30 @@ def test_a_reply_with_text_cut_by_the_limit_does_not_warn(recwarn: pytest.Warnin
     llm = make(ChatOxen, FakeProvider(json_reply(completion("partial", finish_reason="length"))))
     assert llm.invoke("x").content == "partial"
     assert not [w for w in recwarn if "finish_reason" in str(w.message)]
+
+
+# -- malformed streams ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream", "streaming-invoke"])
+async def test_a_stream_of_only_malformed_choices_is_a_validation_error(mode: str) -> None:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    events = [{**base, "choices": [{}]}, {**base, "choices": [{"index": 0, "delta": None}]}]
+    extra = {"streaming": True} if mode == "streaming-invoke" else {}
+    llm = make(ChatOxen, FakeProvider(sse_reply(events)), **extra)
+    with pytest.raises(APIResponseValidationError, match="without any readable choice"):
+        await run(llm, "invoke" if mode == "streaming-invoke" else mode, "x")
+
+
+@pytest.mark.parametrize("function", [None, {"arguments": "{}"}])
+def test_a_nameless_streamed_tool_call_is_invalid_on_a_streaming_invoke(function: Any) -> None:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    call = {"index": 0, "id": "call_1", "type": "function", "function": function}
+    events = [
+        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [call]}}]},
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    llm = make(ChatOxen, FakeProvider(sse_reply(events)), streaming=True)
+    msg = llm.invoke("x")
+    assert msg.tool_calls == []
+    assert [c["id"] for c in msg.invalid_tool_calls] == ["call_1"]

@@ -937,3 +937,87 @@ def test_merge_refusal_stream() -> None:
     msg = _merge(chunks).message
     assert msg.content == ""
     assert msg.additional_kwargs["refusal"] == "I can't help."
+
+
+# -- checks before sending, the plain-text fast path, nameless tool calls -----------------
+
+
+def test_a_tool_message_answering_no_earlier_call_is_refused() -> None:
+    messages = [
+        HumanMessage("hi"),
+        AIMessage("", tool_calls=[{"name": "f", "args": {}, "id": "call_1"}]),
+        ToolMessage("ok", tool_call_id="call_1"),
+        ToolMessage("stray", tool_call_id="call_9"),
+    ]
+    with pytest.raises(ValueError, match=r"messages\[3\]: ToolMessage tool_call_id 'call_9'"):
+        format_messages(messages)
+    assert len(format_messages(messages[:3])) == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "data:image/png;base64,not base64!!",
+        "data:image/png;base64,",
+        "data:image/png,iVBORw0KGgo=",
+        "data:image/png;base64,iVBORw0KGgo",
+    ],
+)
+def test_a_malformed_base64_data_url_is_refused(url: str) -> None:
+    part = {"type": "image_url", "image_url": {"url": url}}
+    message = HumanMessage(content=[{"type": "text", "text": "see"}, part])
+    with pytest.raises(ValueError, match=r"messages\[1\]: image data URL is malformed"):
+        format_messages([SystemMessage("s"), message])
+
+
+def test_a_valid_data_url_and_a_plain_url_pass() -> None:
+    for url in ("data:image/png;base64,iVBORw0KGgo=", "https://example.com/cat.png"):
+        part = {"type": "image_url", "image_url": {"url": url}}
+        format_messages([HumanMessage(content=[part])])
+
+
+def test_plain_string_messages_skip_the_general_converter(monkeypatch: pytest.MonkeyPatch) -> None:
+    import langchain_gpt52._wire as wire
+
+    messages = [SystemMessage("s"), HumanMessage("h"), AIMessage("a"), HumanMessage("h2")]
+    expected = wire.convert_to_openai_messages(messages)
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("general converter called")
+
+    monkeypatch.setattr(wire, "convert_to_openai_messages", boom)
+    assert format_messages(messages) == expected
+    assert format_messages(messages, system_role="developer")[0]["role"] == "developer"
+    with pytest.raises(ValueError, match="developer"):
+        monkeypatch.undo()
+        format_messages(messages, system_role="developer", allow_developer=False)
+
+
+@pytest.mark.parametrize("function", [None, {"arguments": "{}"}, {"name": "", "arguments": "{}"}])
+def test_a_nameless_tool_call_is_invalid_not_callable(function: Any) -> None:
+    raw = {"id": "call_1", "type": "function", "function": function}
+    body = {
+        "id": "c",
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "tool_calls": [raw]},
+                "finish_reason": "tool_calls",
+            }
+        ],
+    }
+    msg = parse_completion(body).generations[0].message
+    assert isinstance(msg, AIMessage)
+    assert msg.tool_calls == []
+    assert len(msg.invalid_tool_calls) == 1
+
+
+def test_strict_tool_calls_reports_a_nameless_streamed_call() -> None:
+    chunk = AIMessageChunk(
+        content="",
+        tool_call_chunks=[{"name": None, "args": "{}", "id": "call_1", "index": 0}],
+    )
+    msg = strict_tool_calls(chunk)
+    assert msg.tool_calls == []
+    assert msg.invalid_tool_calls[0]["error"] == "tool call has no function name"
