@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.tools import tool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from typing_extensions import TypedDict
 
 from langchain_gpt52 import (
@@ -27,7 +28,7 @@ from langchain_gpt52 import (
     RateLimitError,
     RefusalError,
 )
-from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.chat_models.base import BaseChatGPT52, _public_url
 from tests.unit_tests._chat_fakes import (
     Body,
     FakeProvider,
@@ -1350,3 +1351,66 @@ def test_a_nameless_streamed_tool_call_is_invalid_on_a_streaming_invoke(function
     msg = llm.invoke("x")
     assert msg.tool_calls == []
     assert [c["id"] for c in msg.invalid_tool_calls] == ["call_1"]
+
+
+def test_plain_invoke_does_not_stream() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    assert ChatAIMLAPI(api_key="k", **fake.clients()).invoke("hi").content == "ok"
+    assert "stream" not in fake.body
+
+
+def test_model_copy_gets_its_own_transport_with_the_new_fields() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    model = ChatAIMLAPI(api_key="sk-old", **fake.clients())
+    model.invoke("hi")
+    copied = model.model_copy(update={"api_key": SecretStr("sk-new"), "max_retries": 7})
+    copied.invoke("hi")
+    assert fake.requests[-1].headers["authorization"] == "Bearer sk-new"
+    assert copied._transport is not None and copied._transport.max_retries == 7
+    assert model._transport is not None and model._transport.max_retries == 2
+    deep = copy.deepcopy(model)
+    assert deep._transport is None
+    assert deep.http_client is model.http_client  # clients are shared resources, not values
+
+
+def test_changing_a_client_field_rebuilds_the_transport() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    model = ChatAIMLAPI(api_key="sk-old", **fake.clients())
+    model.invoke("hi")
+    model.api_key = SecretStr("sk-new")
+    model.invoke("hi")
+    assert fake.requests[-1].headers["authorization"] == "Bearer sk-new"
+    model.temperature = 0.5  # not a client field: the transport stays
+    transport = model._transport
+    model.invoke("hi")
+    assert model._transport is transport
+
+
+@pytest.mark.parametrize("key", ["sk-SE CRET", "sk-SECRET\u200b", "sk-\x00x"])
+def test_a_key_that_cannot_be_sent_is_rejected_without_showing_it(key: str) -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    model = ChatAIMLAPI(api_key=key, **fake.clients())
+    with pytest.raises(ValueError, match="AIMLAPI_API_KEY") as info:
+        model.invoke("hi")
+    assert "SE" not in str(info.value) and not fake.requests
+
+
+def test_surrounding_whitespace_of_a_key_is_dropped() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    ChatAIMLAPI(api_key="  sk-abc\n", **fake.clients()).invoke("hi")
+    assert fake.requests[0].headers["authorization"] == "Bearer sk-abc"
+
+
+def test_generate_over_several_prompts_sums_token_usage() -> None:
+    fake = FakeProvider()
+    model = ChatAIMLAPI(api_key="k", **fake.clients())
+    result = model.generate([[HumanMessage("a")], [HumanMessage("b")]])
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"]["total_tokens"] == 40
+    assert result.llm_output["model_name"] == "gpt-5.2-2025-12-11"
+
+
+def test_traces_show_the_base_url_without_credentials_or_query() -> None:
+    assert _public_url("https://u:p@gw.example/v1?key=s") == "https://gw.example/v1"
+    model = ChatAIMLAPI(api_key="k", base_url="https://u:p@gw.example/v1")
+    assert model._get_invocation_params()["base_url"] == "https://gw.example/v1"

@@ -267,3 +267,21 @@ def test_no_pydantic_bounds_on_completion_fields() -> None:
 
 def test_mock_transport_type() -> None:
     assert isinstance(FakeProvider().clients()["http_client"], httpx.Client)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"seed": 0}, "seed=0 is not accepted by AI/ML API.*at least 1"),
+        ({"top_p": 0.001}, "top_p=0.001 is not accepted by AI/ML API.*between 0.01 and 1"),
+    ],
+)
+def test_aimlapi_schema_ranges_are_checked_before_sending(
+    kwargs: dict[str, Any], fragment: str
+) -> None:
+    fake = FakeProvider()
+    with pytest.raises(ValueError, match=fragment):
+        ChatAIMLAPI(api_key="k", **fake.clients()).invoke("hi", **kwargs)
+    assert not fake.requests
+    ChatOxen(api_key="k", **fake.clients()).invoke("hi", seed=0)  # Oxen has no such rule
+    assert fake.body["seed"] == 0

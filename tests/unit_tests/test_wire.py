@@ -18,6 +18,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGenerationChunk
 
+from langchain_gpt52 import ChatAIMLAPI
 from langchain_gpt52._wire import (
     build_body,
     chunk_to_generation,
@@ -28,6 +29,7 @@ from langchain_gpt52._wire import (
     usage_to_metadata,
 )
 from langchain_gpt52.errors import APIResponseValidationError
+from tests.unit_tests._chat_fakes import FakeProvider
 
 # -- format_messages -----------------------------------------------------------------------
 
@@ -1021,3 +1023,10 @@ def test_strict_tool_calls_reports_a_nameless_streamed_call() -> None:
     msg = strict_tool_calls(chunk)
     assert msg.tool_calls == []
     assert msg.invalid_tool_calls[0]["error"] == "tool call has no function name"
+
+
+def test_a_tool_without_parameters_gets_an_empty_object_schema() -> None:
+    fake = FakeProvider()
+    model = ChatAIMLAPI(api_key="k", **fake.clients())
+    model.bind_tools([{"type": "function", "function": {"name": "ping"}}]).invoke("hi")
+    assert fake.body["tools"][0]["function"]["parameters"] == {"type": "object", "properties": {}}
