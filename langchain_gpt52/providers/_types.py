@@ -64,6 +64,10 @@ class UpstreamRule:
         """A one-line hint naming the rule when ``params`` break it, else None."""
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """The rule in a few words (for ``docs/parameters.md``)."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class OnlyDefault(UpstreamRule):
@@ -71,6 +75,9 @@ class OnlyDefault(UpstreamRule):
 
     param: str
     default: Any
+
+    def describe(self) -> str:
+        return f"`{self.param}` only {self.default!r}"
 
     def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
         value = params.get(self.param)
@@ -88,6 +95,9 @@ class EffortIn(UpstreamRule):
 
     efforts: tuple[str, ...]
 
+    def describe(self) -> str:
+        return "`reasoning_effort` only " + " / ".join(self.efforts)
+
     def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
         effort = params.get("reasoning_effort")
         if effort is None or effort in self.efforts:
@@ -104,6 +114,9 @@ _SAMPLING = ("temperature", "top_p", "logprobs", "top_logprobs")
 @dataclass(frozen=True)
 class SamplingNeedsNoReasoning(UpstreamRule):
     """Sampling parameters are accepted only with ``reasoning_effort`` unset or ``"none"``."""
+
+    def describe(self) -> str:
+        return "sampling (" + ", ".join(_SAMPLING) + ") only with `reasoning_effort` none"
 
     def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
         effort = params.get("reasoning_effort") or row.default_effort

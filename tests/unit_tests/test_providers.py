@@ -207,3 +207,15 @@ class TestChatRouterAIStandard(ChatModelUnitTests):
     )
     def test_serdes(self, model: BaseChatModel, snapshot: SnapshotAssertion) -> None:
         super().test_serdes(model, snapshot)
+
+
+def test_docs_parameters_md_is_up_to_date() -> None:
+    from langchain_gpt52.providers._table import render
+
+    path = Path(__file__).parents[2] / "docs" / "parameters.md"
+    assert path.read_text() == render(), (
+        "docs/parameters.md is out of date: run "
+        "python -m langchain_gpt52.providers._table > docs/parameters.md"
+    )
+    for _, row in ROWS:
+        assert f"`{row.model}`" in path.read_text()
