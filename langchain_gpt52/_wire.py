@@ -21,12 +21,36 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.block_translators import openai as openai_blocks
+from langchain_core.messages.block_translators import register_translator
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_gpt52.errors import APIResponseValidationError, error_in_body
+
+REASONING_PROVIDER = "langchain_gpt52"
+"""``model_provider`` of a message that carries reasoning text: its ``content_blocks`` are the
+OpenAI ones with a ``reasoning`` block first."""
+
+
+def _reasoning_first(message: AIMessage, blocks: list[Any]) -> list[Any]:
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if isinstance(reasoning, str) and reasoning:
+        return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
+    return blocks
+
+
+def _translate(message: AIMessage) -> list[Any]:
+    return _reasoning_first(message, openai_blocks.translate_content(message))
+
+
+def _translate_chunk(message: AIMessageChunk) -> list[Any]:
+    return _reasoning_first(message, openai_blocks.translate_content_chunk(message))
+
+
+register_translator(REASONING_PROVIDER, _translate, _translate_chunk)
 
 __all__ = [
     "build_body",
@@ -482,6 +506,8 @@ def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None)
             md["finish_reason"] = info["finish_reason"] = choice["finish_reason"]
         if choice.get("logprobs") is not None:
             md["logprobs"] = info["logprobs"] = choice["logprobs"]
+        if "reasoning_content" in message.additional_kwargs:
+            md["model_provider"] = REASONING_PROVIDER
         message.response_metadata = md
         if usage is not None:
             message.usage_metadata = usage

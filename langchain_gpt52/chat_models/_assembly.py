@@ -74,6 +74,7 @@ class ChunkStep:
         "_headers_md",
         "_length",
         "_output_seen",
+        "_reasoning_seen",
     )
 
     def __init__(
@@ -89,6 +90,7 @@ class ChunkStep:
         self._headers: Mapping[str, str] | None = None
         self._length = False
         self._output_seen = False
+        self._reasoning_seen = False
 
     @property
     def cut_empty(self) -> bool:
@@ -139,6 +141,10 @@ class ChunkStep:
             self._output_seen = True
         if msg.response_metadata.get("finish_reason") == "length":
             self._length = True
+        if "reasoning_content" in msg.additional_kwargs:
+            self._reasoning_seen = True
+        if self._reasoning_seen and "finish_reason" in msg.response_metadata:
+            msg.response_metadata["model_provider"] = _wire.REASONING_PROVIDER
         finish = bool(msg.response_metadata) and self._metadata_once(
             msg.response_metadata, chunk.generation_info, headers
         )

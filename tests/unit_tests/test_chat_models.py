@@ -1414,3 +1414,34 @@ def test_traces_show_the_base_url_without_credentials_or_query() -> None:
     assert _public_url("https://u:p@gw.example/v1?key=s") == "https://gw.example/v1"
     model = ChatAIMLAPI(api_key="k", base_url="https://u:p@gw.example/v1")
     assert model._get_invocation_params()["base_url"] == "https://gw.example/v1"
+
+
+# -- reasoning text as content blocks ------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["reasoning_content", "reasoning"])
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_reasoning_text_becomes_a_reasoning_content_block(key: str, mode: str) -> None:
+    if mode.endswith("stream"):
+        chunks = text_chunks(["Hel", "lo"])
+        first = chunks[0]["choices"][0]["delta"]
+        first[key] = "Think"
+        chunks.insert(1, {**chunks[1], "choices": [{"index": 0, "delta": {key: "ing."}}]})
+        reply = sse_reply(chunks)
+    else:
+        body = completion("Hello")
+        body["choices"][0]["message"][key] = "Thinking."
+        reply = json_reply(body)
+    out = await run(make(ChatOxen, FakeProvider(reply)), mode, "x")
+    msg = out[0] if isinstance(out, tuple) else out
+    assert msg.content_blocks == [
+        {"type": "reasoning", "reasoning": "Thinking."},
+        {"type": "text", "text": "Hello"},
+    ]
+    assert msg.content == "Hello"
+
+
+def test_a_reply_without_reasoning_keeps_the_openai_blocks() -> None:
+    msg = make(ChatOxen, FakeProvider(json_reply(completion("Hello")))).invoke("x")
+    assert msg.response_metadata["model_provider"] == "openai"
+    assert msg.content_blocks == [{"type": "text", "text": "Hello"}]
