@@ -143,6 +143,7 @@ class BaseChatGPT52(BaseChatModel):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     _transport: Transport | None = PrivateAttr(default=None)
+    _params_cache: dict[str, Any] | None = PrivateAttr(default=None)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -290,10 +291,17 @@ class BaseChatGPT52(BaseChatModel):
         return self._spec.max_tokens_field
 
     def _params(self) -> dict[str, Any]:
-        """The configured completion parameters (unset ones left out)."""
-        params = {name: getattr(self, name) for name in _PARAM_FIELDS}
-        params["max_tokens"] = self.max_tokens
-        return {k: v for k, v in params.items() if v is not None}
+        """The configured completion parameters (unset ones left out), a fresh dict.
+
+        Computed once and kept until a field changes (``__setattr__``, copies).
+        """
+        cached = self._params_cache
+        if cached is None:
+            params = {name: getattr(self, name) for name in _PARAM_FIELDS}
+            params["max_tokens"] = self.max_tokens
+            cached = {k: v for k, v in params.items() if v is not None}
+            self._params_cache = cached
+        return dict(cached)
 
     def _get_transport(self) -> Transport:
         transport = self._transport
@@ -523,14 +531,17 @@ class BaseChatGPT52(BaseChatModel):
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
-        if name in _CLIENT_FIELDS:
-            private = self.__pydantic_private__
-            if private and private.get("_transport") is not None:
-                private["_transport"] = None  # rebuilt from the new fields on the next call
+        private = self.__pydantic_private__
+        if not private or name.startswith("_"):
+            return
+        private["_params_cache"] = None
+        if name in _CLIENT_FIELDS and private.get("_transport") is not None:
+            private["_transport"] = None  # rebuilt from the new fields on the next call
 
     def __copy__(self) -> BaseChatGPT52:
         new = super().__copy__()
         new._transport = None  # a copy (``model_copy``) gets its own clients, from its fields
+        new._params_cache = None  # ``model_copy(update=...)`` sets fields after this
         return new
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BaseChatGPT52:
@@ -545,6 +556,7 @@ class BaseChatGPT52(BaseChatModel):
         finally:
             private["_transport"] = transport
         new._transport = None
+        new._params_cache = None
         return new
 
     def close(self) -> None:

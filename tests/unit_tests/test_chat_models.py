@@ -1445,3 +1445,19 @@ def test_a_reply_without_reasoning_keeps_the_openai_blocks() -> None:
     msg = make(ChatOxen, FakeProvider(json_reply(completion("Hello")))).invoke("x")
     assert msg.response_metadata["model_provider"] == "openai"
     assert msg.content_blocks == [{"type": "text", "text": "Hello"}]
+
+
+def test_params_follow_field_changes_and_copies() -> None:
+    provider = FakeProvider()
+    llm = make(ChatGPT52, provider, temperature=0.2)
+    llm.invoke("x")
+    assert provider.body["temperature"] == 0.2
+    llm.temperature = 0.4
+    llm.invoke("x")
+    assert provider.body["temperature"] == 0.4
+    llm.model_copy(update={"temperature": 0.9, "seed": 3}).invoke("x")
+    assert (provider.body["temperature"], provider.body["seed"]) == (0.9, 3)
+    llm.invoke("x", temperature=0.1)  # per-call values do not stick
+    llm.invoke("x")
+    assert provider.body["temperature"] == 0.4
+    assert "seed" not in provider.body
