@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.messages.utils import message_chunk_to_message
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
@@ -73,6 +75,8 @@ class ChunkStep:
         "_headers",
         "_headers_md",
         "_length",
+        "_named",
+        "_nameless",
         "_output_seen",
         "_reasoning_seen",
     )
@@ -91,6 +95,8 @@ class ChunkStep:
         self._length = False
         self._output_seen = False
         self._reasoning_seen = False
+        self._named: set[Any] = set()
+        self._nameless: dict[Any, dict[str, Any]] = {}
 
     @property
     def cut_empty(self) -> bool:
@@ -137,6 +143,11 @@ class ChunkStep:
         if chunk is None:
             return []
         msg = chunk.message
+        if isinstance(msg, AIMessageChunk) and msg.tool_call_chunks:
+            chunk = self._hold_nameless(chunk, msg)
+            msg = chunk.message
+            if isinstance(msg, AIMessageChunk) and _empty(msg):
+                return []
         if msg.content or (isinstance(msg, AIMessageChunk) and msg.tool_call_chunks):
             self._output_seen = True
         if msg.response_metadata.get("finish_reason") == "length":
@@ -174,6 +185,39 @@ class ChunkStep:
             return []
         return [ChatGenerationChunk(message=msg, generation_info=chunk.generation_info)]
 
+    def _hold_nameless(
+        self, chunk: ChatGenerationChunk, msg: AIMessageChunk
+    ) -> ChatGenerationChunk:
+        """Keep back the pieces of a tool call that has no name yet; pass the named ones.
+
+        A call that never gets a name is reported by ``end`` as an invalid tool call (never a
+        callable call named ``''``); one named later gets its held pieces back.
+        """
+        kept = []
+        for tcc in msg.tool_call_chunks:
+            index = tcc.get("index")
+            if tcc.get("name"):
+                self._named.add(index)
+            if index in self._named:
+                held = self._nameless.pop(index, None)
+                if held is not None:
+                    args = held["args"] + (tcc.get("args") or "")
+                    tcc = {**tcc, "args": args, "id": tcc.get("id") or held["id"]}
+                kept.append(tcc)
+                continue
+            held = self._nameless.setdefault(index, {"args": "", "id": None})
+            held["args"] += tcc.get("args") or ""
+            held["id"] = held["id"] or tcc.get("id")
+        if len(kept) == len(msg.tool_call_chunks):
+            return chunk
+        fields: dict[str, Any] = {"content": msg.content, "tool_call_chunks": kept}
+        for name in ("additional_kwargs", "response_metadata", "usage_metadata"):
+            if getattr(msg, name):
+                fields[name] = getattr(msg, name)
+        return ChatGenerationChunk(
+            message=AIMessageChunk(**fields), generation_info=chunk.generation_info
+        )
+
     def end(self) -> list[ChatGenerationChunk]:
         """The last chunks: text still held back by the stop filter, and cost from the headers
         when no chunk carried ``meta.usage``.
@@ -189,6 +233,14 @@ class ChunkStep:
                 )
             )
         tail: list[ChatGenerationChunk] = []
+        for index, held in self._nameless.items():
+            # Arguments as a JSON string literal: never parsed into a callable call.
+            raw = tool_call_chunk(
+                name=None, args=json.dumps(held["args"]), id=held["id"], index=index
+            )
+            tail.append(
+                ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[raw]))
+            )
         rest = self._filter.flush() if self._filter is not None else ""
         if rest:
             tail.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
@@ -210,4 +262,14 @@ def _readable_choice(choices: Any) -> bool:
         isinstance(c, Mapping)
         and (isinstance(c.get("delta"), Mapping) or c.get("finish_reason") is not None)
         for c in choices
+    )
+
+
+def _empty(msg: AIMessageChunk) -> bool:
+    return not (
+        msg.content
+        or msg.response_metadata
+        or msg.additional_kwargs
+        or msg.tool_call_chunks
+        or msg.usage_metadata
     )

@@ -1461,3 +1461,44 @@ def test_params_follow_field_changes_and_copies() -> None:
     llm.invoke("x")
     assert provider.body["temperature"] == 0.4
     assert "seed" not in provider.body
+
+
+@pytest.mark.parametrize("function", [None, {"arguments": '{"a": 1}'}])
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+async def test_a_nameless_streamed_tool_call_is_invalid_when_streamed(
+    function: Any, mode: str
+) -> None:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    nameless = {"index": 1, "id": "call_2", "type": "function", "function": function}
+    named = {"index": 0, "id": "call_1", "type": "function"}
+    events = [
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {**named, "function": {"name": "f", "arguments": '{"x"'}},
+                            nameless,
+                        ],
+                    },
+                }
+            ],
+        },
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": ": 2}"}}]},
+                }
+            ],
+        },
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    total = await run(make(ChatOxen, FakeProvider(sse_reply(events))), mode, "x")
+    assert [(c["name"], c["args"]) for c in total.tool_calls] == [("f", {"x": 2})]
+    assert [c["id"] for c in total.invalid_tool_calls] == ["call_2"]
+    assert all(c["name"] for c in total.tool_calls)
