@@ -26,13 +26,16 @@ class ChatAIMLAPI(BaseChatGPT52):
 
     Key init args — completion params:
         model: str
-            Model id. Default `"openai/gpt-5-2"`.
+            Model id. Default `"openai/gpt-5-2"`; `"openai/gpt-5-2-chat-latest"` is served
+            too (see `docs/parameters.md` for each model's limits).
         temperature: float | None
-            0..2; GPT-5.2 accepts it only when `reasoning_effort` is unset.
+            0..2. Upstream, GPT-5.2 takes it only without reasoning: with `reasoning_effort`
+            set it is still sent, and a 400 ends with a `hint:` line naming the rule.
         max_tokens: int | None
             Output cap, sent as `max_tokens` (the field AI/ML API documents).
         reasoning_effort: str | None
-            `"low"`, `"medium"` or `"high"` (the values AI/ML API accepts).
+            `"low"`, `"medium"` or `"high"` (the values AI/ML API documents; others are
+            refused before sending).
         top_p, seed, n, logprobs, top_logprobs:
             As in the OpenAI API (ranges checked against AI/ML API's schema).
         stop: list[str] | None

@@ -25,14 +25,16 @@ class ChatGPT52(BaseChatGPT52):
 
     Key init args — completion params:
         model: str
-            Default `"gpt-5.2"`.
+            Default `"gpt-5.2"`; also `"gpt-5.2-chat-latest"`. `"gpt-5.2-pro"` is refused
+            (OpenAI serves it through the Responses API only).
         max_tokens: int | None
             Sent as `max_completion_tokens` (OpenAI's field for GPT-5.x) unless
             `max_tokens_param="max_tokens"` for a gateway that wants the old name.
         reasoning_effort: str | None
             `"none"` (GPT-5.2's default), `"low"`, `"medium"`, `"high"`, `"xhigh"`.
         temperature, top_p, logprobs:
-            Accepted by GPT-5.2 only with `reasoning_effort` unset or `"none"`.
+            Accepted by GPT-5.2 only with `reasoning_effort` unset or `"none"` (sent as given;
+            a 400 ends with a `hint:` line naming the rule).
         verbosity: `"low"` | `"medium"` | `"high"`
         stop, seed, n, frequency_penalty, presence_penalty, top_logprobs:
             As in the OpenAI API.

@@ -172,11 +172,10 @@ class Provider:
     request_id_headers: tuple[str, ...] = ("x-request-id",)
     cost_headers: Mapping[str, str] = field(default_factory=dict)
     """Response header -> ``response_metadata`` key of the call's cost."""
-    cost_body: tuple[str, ...] = ("meta", "usage")
-    """Where the body carries cost (``credits_used``, ``usd_spent``)."""
     status_hints: Mapping[int, str] = field(default_factory=dict)
-    """What an error status means on this provider."""
+    """What an error status means on this provider (for the error mapping)."""
     models_route: str | None = None
+    """The provider's model-details route (``{model}`` is the model id), relative to the base."""
     models: tuple[ModelRow, ...] = ()
 
     @property
