@@ -140,7 +140,11 @@ class BaseChatGPT52(BaseChatModel):
     http_async_client: Any = Field(default=None, exclude=True)
     """An ``httpx.AsyncClient`` to use instead of the instance's own."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        hide_input_in_errors=True,  # the input holds the API key
+    )
 
     _transport: Transport | None = PrivateAttr(default=None)
     _params_cache: dict[str, Any] | None = PrivateAttr(default=None)

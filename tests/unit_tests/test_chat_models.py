@@ -1502,3 +1502,21 @@ async def test_a_nameless_streamed_tool_call_is_invalid_when_streamed(
     assert [(c["name"], c["args"]) for c in total.tool_calls] == [("f", {"x": 2})]
     assert [c["id"] for c in total.invalid_tool_calls] == ["call_2"]
     assert all(c["name"] for c in total.tool_calls)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"temprature": 1},
+        {"user": "u"},
+        {"timeout": -1},
+        {"base_url": "ftp://x"},
+        {"reasoning_effort": "ultra"},
+        {"max_retries": -1},
+    ],
+)
+def test_construction_errors_never_show_the_key(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as info:
+        ChatAIMLAPI(api_key="sk-SECRETKEY1234567890", **kwargs)
+    assert "SECRETKEY" not in str(info.value)
+    assert "67890" not in str(info.value)
