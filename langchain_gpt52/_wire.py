@@ -6,6 +6,7 @@ Sync and async code paths share every function here; only the transport does I/O
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,17 +21,44 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.block_translators import openai as openai_blocks
+from langchain_core.messages.block_translators import register_translator
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_gpt52.errors import APIResponseValidationError, error_in_body
+
+REASONING_PROVIDER = "langchain_gpt52"
+"""``model_provider`` of a message that carries reasoning text: its ``content_blocks`` are the
+OpenAI ones with a ``reasoning`` block first."""
+
+
+def _reasoning_first(message: AIMessage, blocks: list[Any]) -> list[Any]:
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if isinstance(reasoning, str) and reasoning:
+        return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
+    return blocks
+
+
+def _translate(message: AIMessage) -> list[Any]:
+    return _reasoning_first(message, openai_blocks.translate_content(message))
+
+
+def _translate_chunk(message: AIMessageChunk) -> list[Any]:
+    return _reasoning_first(message, openai_blocks.translate_content_chunk(message))
+
+
+register_translator(REASONING_PROVIDER, _translate, _translate_chunk)
 
 __all__ = [
     "build_body",
     "chunk_to_generation",
     "format_messages",
+    "format_tools",
     "parse_completion",
+    "tool_choice",
     "usage_to_metadata",
 ]
 
@@ -78,7 +106,11 @@ def format_messages(
                 f"unsupported message type {type(msg).__name__}; use SystemMessage, "
                 "HumanMessage, AIMessage or ToolMessage",
             )
+    plain = _plain_messages(messages, system_role)
+    if plain is not None and (allow_developer or system_role != "developer"):
+        return plain
     wire: list[dict[str, Any]] = convert_to_openai_messages(list(messages))
+    call_ids: set[Any] = set()
     for i, (msg, out) in enumerate(zip(messages, wire, strict=True)):
         role = out.get("role")
         if role == "system":
@@ -124,7 +156,67 @@ def format_messages(
                 )
         if role == "assistant" and out.get("tool_calls") and not out.get("content"):
             out["content"] = None
+        if role == "assistant":
+            call_ids.update(call.get("id") for call in out.get("tool_calls") or [])
+        elif role == "tool" and out.get("tool_call_id") not in call_ids:
+            raise _bad(
+                i,
+                f"ToolMessage tool_call_id {out.get('tool_call_id')!r} answers no tool call of an "
+                "earlier AIMessage; use the id of the call it answers",
+            )
+        if isinstance(content, list):
+            _check_data_urls(i, content)
     return wire
+
+
+_PLAIN_ROLES: dict[type, str] = {
+    SystemMessage: "system",
+    HumanMessage: "user",
+    AIMessage: "assistant",
+}
+_BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
+_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[^;,]*)*;base64,(.*)", re.DOTALL)
+
+
+def _plain_messages(
+    messages: Sequence[BaseMessage], system_role: str
+) -> list[dict[str, Any]] | None:
+    """The wire messages when every message is a plain System/Human/AI string message (the
+    common case, sent without the general converter); None otherwise."""
+    wire = []
+    for msg in messages:
+        role = _PLAIN_ROLES.get(type(msg))
+        if (
+            role is None
+            or not isinstance(msg.content, str)
+            or msg.additional_kwargs
+            or msg.name is not None
+            or (isinstance(msg, AIMessage) and (msg.tool_calls or msg.invalid_tool_calls))
+        ):
+            return None
+        if role == "system":
+            role = system_role
+        wire.append({"role": role, "content": msg.content})
+    return wire
+
+
+def _check_data_urls(index: int, parts: list[Any]) -> None:
+    """Refuse an image part whose ``data:`` URL is not valid base64 (the provider would 400)."""
+    for part in parts:
+        if not isinstance(part, Mapping) or part.get("type") != "image_url":
+            continue
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, Mapping) else image
+        if not isinstance(url, str) or not url.startswith("data:"):
+            continue
+        match = _DATA_URL.fullmatch(url)
+        data = match.group(3) if match else None
+        if not data or not _BASE64.fullmatch(data) or len("".join(data.split())) % 4:
+            raise _bad(
+                index,
+                "image data URL is malformed: use 'data:<mime type>;base64,<base64 data>' "
+                "with valid base64",
+            )
 
 
 def _replayable_assistant_parts(parts: list[Any], *, has_calls: bool) -> list[Any] | str | None:
@@ -274,6 +366,16 @@ def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
         name = fn.get("name") or ""
         args = fn.get("arguments")
         call_id = _str_or_none(item.get("id"))
+        if not name:
+            invalid.append(
+                invalid_tool_call(
+                    name=None,
+                    args=args if args is None or isinstance(args, str) else json.dumps(args),
+                    id=call_id,
+                    error="tool call has no function name",
+                )
+            )
+            continue
         if not isinstance(name, str):
             invalid.append(
                 invalid_tool_call(
@@ -404,10 +506,11 @@ def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None)
             md["finish_reason"] = info["finish_reason"] = choice["finish_reason"]
         if choice.get("logprobs") is not None:
             md["logprobs"] = info["logprobs"] = choice["logprobs"]
+        if "reasoning_content" in message.additional_kwargs:
+            md["model_provider"] = REASONING_PROVIDER
         message.response_metadata = md
         if usage is not None:
             message.usage_metadata = usage
-        message.id = data.get("id") if isinstance(data.get("id"), str) else None
         generations.append(ChatGeneration(message=message, generation_info=info or None))
     llm_output = {
         "model_name": base_md.get("model_name"),
@@ -496,9 +599,6 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
             fields["response_metadata"] = md
         if usage is not None:
             fields["usage_metadata"] = usage
-        chunk_id = data.get("id")
-        if isinstance(chunk_id, str):
-            fields["id"] = chunk_id
         message = AIMessageChunk(**fields)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise APIResponseValidationError(
@@ -520,6 +620,8 @@ def strict_tool_calls(message: AIMessage) -> AIMessage:
     invalid: list[Any] = []
     for chunk in chunks:
         ok, parsed, error = _parse_args(chunk.get("args"))
+        if not chunk.get("name"):
+            ok, error = False, "tool call has no function name"
         if ok:
             valid.append(tool_call(name=chunk.get("name") or "", args=parsed, id=chunk.get("id")))
         else:
@@ -529,3 +631,56 @@ def strict_tool_calls(message: AIMessage) -> AIMessage:
                 )
             )
     return message.model_copy(update={"tool_calls": valid, "invalid_tool_calls": invalid})
+
+
+_TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def format_tools(tools: Sequence[Any], *, strict: bool | None) -> tuple[list[Any], list[str]]:
+    """Tools (pydantic models, functions, ``BaseTool``s, dicts) -> (wire ``tools``, names)."""
+    formatted = []
+    for i, tool in enumerate(tools):
+        try:
+            formatted.append(convert_to_openai_tool(tool, strict=strict))
+        except Exception as exc:
+            raise ValueError(f"tools[{i}] is not a valid tool ({exc})") from exc
+    names: list[str] = []
+    for i, formatted_tool in enumerate(formatted):
+        if formatted_tool.get("type") != "function":
+            continue
+        fn = formatted_tool.get("function")
+        name = fn.get("name") if isinstance(fn, Mapping) else None
+        if not isinstance(name, str) or not _TOOL_NAME.fullmatch(name):
+            raise ValueError(
+                f"tool name {name!r} must be 1-64 characters of letters, digits, '_' or '-'"
+            )
+        params = fn.get("parameters") if isinstance(fn, Mapping) else None
+        if params is None and isinstance(fn, dict):
+            # AI/ML API's schema requires ``parameters``; a no-argument tool has none.
+            fn["parameters"] = params = {"type": "object", "properties": {}}
+        if params is not None and not (
+            isinstance(params, Mapping) and params.get("type", "object") == "object"
+        ):
+            raise ValueError(
+                f"tools[{i}] ({name}): parameters must be a JSON schema of type 'object', "
+                f"got {params!r}"
+            )
+        names.append(name)
+    return formatted, names
+
+
+def tool_choice(choice: dict[str, Any] | str | bool, names: list[str]) -> dict[str, Any] | str:
+    """A LangChain ``tool_choice`` (name, ``"any"``, bool, dict) -> the wire value."""
+    if isinstance(choice, dict):
+        return choice
+    if choice is True or choice in ("any", "required"):
+        return "required"
+    if choice is False:
+        return "none"
+    if choice in ("auto", "none"):
+        return choice
+    if isinstance(choice, str):
+        if choice not in names:
+            raise ValueError(f"tool_choice {choice!r} is not one of the bound tools {names}")
+        return {"type": "function", "function": {"name": choice}}
+    raise ValueError(f"unsupported tool_choice {choice!r}")

@@ -2,58 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from langchain_gpt52._rules import ProviderSpec
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.providers import AIMLAPI, Provider
 
 __all__ = ["ChatAIMLAPI"]
 
 
-def _number(value: str | None) -> float | int | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else number
-
-
 class ChatAIMLAPI(BaseChatGPT52):
-    """GPT-5.2 through AI/ML API (model ``openai/gpt-5-2``).
+    """GPT-5.2 through AI/ML API (model `openai/gpt-5-2`).
 
     Setup:
-        Install ``langchain-gpt52`` and set ``AIMLAPI_API_KEY``::
+        Install `langchain-gpt52` and set `AIMLAPI_API_KEY`:
 
-            pip install langchain-gpt52
-            export AIMLAPI_API_KEY="your-key"
+        ```bash
+        pip install langchain-gpt52
+        export AIMLAPI_API_KEY="your-key"
+        ```
 
         Without a key, the offline emulator answers instead
-        (``from langchain_gpt52.testing import Emulator``; see the README).
+        (`from langchain_gpt52.testing import Emulator`; see the README).
 
     Key init args — completion params:
         model: str
-            Model id. Default ``"openai/gpt-5-2"``.
+            Model id. Default `"openai/gpt-5-2"`; `"openai/gpt-5-2-chat-latest"` is served
+            too (see `docs/parameters.md` for each model's limits).
         temperature: float | None
-            0..2; GPT-5.2 accepts it only when ``reasoning_effort`` is unset.
+            0..2. Upstream, GPT-5.2 takes it only without reasoning: with `reasoning_effort`
+            set it is still sent, and a 400 ends with a `hint:` line naming the rule.
         max_tokens: int | None
-            Output cap, sent as ``max_tokens`` (the field AI/ML API documents).
+            Output cap, sent as `max_tokens` (the field AI/ML API documents).
         reasoning_effort: str | None
-            ``"low"``, ``"medium"`` or ``"high"`` (the values AI/ML API accepts).
+            `"low"`, `"medium"` or `"high"` (the values AI/ML API documents; others are
+            refused before sending).
         top_p, seed, n, logprobs, top_logprobs:
             As in the OpenAI API (ranges checked against AI/ML API's schema).
         stop: list[str] | None
-            Enforced client-side (AI/ML API's schema has no ``stop``).
+            Enforced client-side (AI/ML API's schema has no `stop`).
         model_kwargs / extra_body: dict
             Extra body fields sent unchecked (e.g. a parameter added later).
 
     Key init args — client params:
         api_key: SecretStr | None
-            Default: env ``AIMLAPI_API_KEY``.
+            Default: env `AIMLAPI_API_KEY`.
         base_url: str
-            Default: env ``AIMLAPI_BASE_URL`` or ``https://api.aimlapi.com/v1``.
+            Default: env `AIMLAPI_BASE_URL` or `https://api.aimlapi.com/v1`.
         timeout: float | httpx.Timeout | None
             Per request; default 600 s read, 10 s connect.
         stream_chunk_timeout: float | None
@@ -63,166 +57,158 @@ class ChatAIMLAPI(BaseChatGPT52):
         max_concurrency: int | None
             Requests in flight from this instance.
         default_headers: dict | None
-            Extra headers, e.g. ``{"X-Client-Request-Id": "..."}`` (echoed back).
+            Extra headers, e.g. `{"X-Client-Request-Id": "..."}` (echoed back).
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from langchain_gpt52 import ChatAIMLAPI
 
-            from langchain_gpt52 import ChatAIMLAPI
+        llm = ChatAIMLAPI(max_tokens=200)  # key from AIMLAPI_API_KEY
+        llm.model
+        # -> 'openai/gpt-5-2'
+        ```
 
-            llm = ChatAIMLAPI(max_tokens=200)  # key from AIMLAPI_API_KEY
-            llm.model_name
-            # -> 'openai/gpt-5-2'
-
-        The outputs shown below are the offline emulator's (a real model words its answers
-        differently; the shapes are the same).
+        !!! note
+            The outputs shown below are the offline emulator's (a real model words its
+            answers differently; the shapes are the same).
 
     Invoke:
-        .. code-block:: python
-
-            msg = llm.invoke([("system", "Be brief."), ("human", "Hello!")])
-            msg.content
-            # -> 'Hello! How can I help you today?'
+        ```python
+        msg = llm.invoke([("system", "Be brief."), ("human", "Hello!")])
+        msg.content
+        # -> 'Hello! How can I help you today?'
+        ```
 
     Stream:
-        .. code-block:: python
-
-            full = None
-            for chunk in llm.stream("What is 12 * 12?"):
-                print(chunk.text, end="", flush=True)  # 12 * 12 = 144.
-                full = chunk if full is None else full + chunk
-            full.content
-            # -> '12 * 12 = 144.'
-            full.usage_metadata["total_tokens"]  # usage arrives on the last chunk
-            # -> 18
+        ```python
+        full = None
+        for chunk in llm.stream("What is 12 * 12?"):
+            print(chunk.text, end="", flush=True)  # 12 * 12 = 144.
+            full = chunk if full is None else full + chunk
+        full.content
+        # -> '12 * 12 = 144.'
+        full.usage_metadata["total_tokens"]  # usage arrives on the last chunk
+        # -> 18
+        ```
 
     Async:
-        .. code-block:: python
-
-            msg = await llm.ainvoke("Hi!")
-            async for chunk in llm.astream("What is 2 + 3?"):
-                print(chunk.text, end="")  # 2 + 3 = 5.
-            results = await llm.abatch(["1 + 1", "2 + 2", "3 + 3"], config={"max_concurrency": 8})
-            [r.content for r in results]
-            # -> ['1 + 1 = 2.', '2 + 2 = 4.', '3 + 3 = 6.']
+        ```python
+        msg = await llm.ainvoke("Hi!")
+        async for chunk in llm.astream("What is 2 + 3?"):
+            print(chunk.text, end="")  # 2 + 3 = 5.
+        results = await llm.abatch(["1 + 1", "2 + 2", "3 + 3"], config={"max_concurrency": 8})
+        [r.content for r in results]
+        # -> ['1 + 1 = 2.', '2 + 2 = 4.', '3 + 3 = 6.']
+        ```
 
     Tool calling:
-        .. code-block:: python
+        ```python
+        from pydantic import BaseModel, Field
 
-            from pydantic import BaseModel, Field
+        class GetWeather(BaseModel):
+            '''Get the current weather in a given location.'''
 
-            class GetWeather(BaseModel):
-                '''Get the current weather in a given location.'''
+            location: str = Field(description="City and country, e.g. Paris, France")
 
-                location: str = Field(description="City and country, e.g. Paris, France")
+        llm_with_tools = llm.bind_tools([GetWeather], tool_choice="auto")
+        msg = llm_with_tools.invoke("What is the weather in Paris, France?")
+        msg.tool_calls
+        # -> [{'name': 'GetWeather', 'args': {'location': 'Paris, France'}, 'id': 'call_...',
+        #      'type': 'tool_call'}]
+        ```
 
-            llm_with_tools = llm.bind_tools([GetWeather], tool_choice="auto")
-            msg = llm_with_tools.invoke("What is the weather in Paris, France?")
-            msg.tool_calls
-            # -> [{'name': 'GetWeather', 'args': {'location': 'Paris, France'}, 'id': 'call_...',
-            #      'type': 'tool_call'}]
-
-        Arguments that are not valid JSON land in ``msg.invalid_tool_calls`` (with the reason),
+        Arguments that are not valid JSON land in `msg.invalid_tool_calls` (with the reason),
         in streaming too.
 
     Structured output:
-        .. code-block:: python
+        ```python
+        class Joke(BaseModel):
+            '''A joke with a setup and a punchline.'''
 
-            class Joke(BaseModel):
-                '''A joke with a setup and a punchline.'''
+            setup: str
+            punchline: str
 
-                setup: str
-                punchline: str
+        structured = llm.with_structured_output(Joke)  # method="json_schema"
+        joke = structured.invoke("Tell me a joke about cats")
+        type(joke).__name__, sorted(joke.model_dump())
+        # -> ('Joke', ['punchline', 'setup'])
+        ```
 
-            structured = llm.with_structured_output(Joke)  # method="json_schema"
-            joke = structured.invoke("Tell me a joke about cats")
-            type(joke).__name__, sorted(joke.model_dump())
-            # -> ('Joke', ['punchline', 'setup'])
+        Methods: `"json_schema"` (default), `"function_calling"`, `"json_mode"`;
+        `include_raw=True` returns `{"raw", "parsed", "parsing_error"}`. A refusal raises
+        `RefusalError`:
 
-        Methods: ``"json_schema"`` (default), ``"function_calling"``, ``"json_mode"``;
-        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``. A refusal raises
-        ``RefusalError``:
+        ```python
+        from langchain_gpt52 import RefusalError
 
-        .. code-block:: python
+        try:  # "[refuse]" makes the offline emulator refuse
+            structured.invoke("[refuse] Tell me a joke about cats")
+        except RefusalError as err:
+            refusal = err.refusal
+        refusal
+        # -> "I'm sorry, I can't help with that."
+        ```
 
-            from langchain_gpt52 import RefusalError
+    JSON mode:
+        ```python
+        json_llm = llm.with_structured_output(method="json_mode")
+        json_llm.invoke("Return JSON with 'setup' and 'punchline' keys for a joke about cats")
+        # -> {'setup': ..., 'punchline': ...}
+        ```
 
-            try:  # "[refuse]" makes the offline emulator refuse
-                structured.invoke("[refuse] Tell me a joke about cats")
-            except RefusalError as err:
-                refusal = err.refusal
-            refusal
-            # -> "I'm sorry, I can't help with that."
+    Logprobs:
+        ```python
+        msg = llm.invoke("Hello!", logprobs=True, top_logprobs=2)
+        entry = msg.response_metadata["logprobs"]["content"][0]
+        sorted(entry)
+        # -> ['bytes', 'logprob', 'token', 'top_logprobs']
+        ```
+
+        !!! note
+            GPT-5.2 returns log probabilities only without reasoning: on AI/ML API leave
+            `reasoning_effort` unset.
 
     Image input:
-        .. code-block:: python
+        ```python
+        from langchain_core.messages import HumanMessage
 
-            from langchain_core.messages import HumanMessage
+        # b64_png: a base64-encoded PNG, e.g. base64.b64encode(png_bytes).decode()
+        msg = llm.invoke([HumanMessage(content=[
+            {"type": "text", "text": "Describe this image"},
+            {"type": "image", "base64": b64_png, "mime_type": "image/png"},
+        ])])
+        msg.content
+        # -> 'You said: "Describe this image" I see 1 image.'
+        ```
 
-            # b64_png: a base64-encoded PNG, e.g. base64.b64encode(png_bytes).decode()
-            msg = llm.invoke([HumanMessage(content=[
-                {"type": "text", "text": "Describe this image"},
-                {"type": "image", "base64": b64_png, "mime_type": "image/png"},
-            ])])
-            msg.content
-            # -> 'You said: "Describe this image" I see 1 image.'
-
-        PDF files are accepted too (``{"type": "file", "base64": ..., "mime_type":
-        "application/pdf", "filename": "report.pdf"}``).
+        PDF files are accepted too (`{"type": "file", "base64": ..., "mime_type":
+        "application/pdf", "filename": "report.pdf"}`).
 
     Token usage:
-        .. code-block:: python
+        ```python
+        msg.usage_metadata
+        # -> {'input_tokens': 95, 'output_tokens': 14, 'total_tokens': 109,
+        #     'input_token_details': {'cache_read': 0, 'audio': 0},
+        #     'output_token_details': {'reasoning': 0, 'audio': 0}}
+        ```
 
-            msg.usage_metadata
-            # -> {'input_tokens': 95, 'output_tokens': 14, 'total_tokens': 109,
-            #     'input_token_details': {'cache_read': 0, 'audio': 0},
-            #     'output_token_details': {'reasoning': 0, 'audio': 0}}
-
-        Streams report usage on their last chunk (``stream_usage=True`` by default).
+        Streams report usage on their last chunk (`stream_usage=True` by default).
 
     Response metadata:
-        .. code-block:: python
+        ```python
+        msg.response_metadata
+        # -> {'model_name': 'gpt-5.2-2025-12-11', 'id': 'chatcmpl-...', 'token_usage': {...},
+        #     'system_fingerprint': None, 'finish_reason': 'stop', 'model_provider': 'openai',
+        #     'service_tier': 'default', 'created': ..., 'credits_used': ...,
+        #     'usd_spent': ..., 'request_id': '...',
+        #     'cost': {'usd': ..., 'source': 'provider'}}
+        ```
 
-            msg.response_metadata
-            # -> {'model_name': 'gpt-5.2-2025-12-11', 'id': 'chatcmpl-...', 'token_usage': {...},
-            #     'system_fingerprint': None, 'finish_reason': 'stop', 'model_provider': 'openai',
-            #     'service_tier': 'default', 'created': ..., 'credits_used': ...,
-            #     'usd_spent': ..., 'request_id': '...',
-            #     'cost': {'usd': ..., 'source': 'provider'}}
-
-        ``credits_used`` / ``usd_spent`` are AI/ML API's cost of the call (from its
-        ``x-aimlapi-*`` headers, or ``meta.usage`` on streams); ``request_id`` is its
-        ``x-inference-id``. A 403 from AI/ML API means the account is out of credits: it raises
-        ``PermissionDeniedError`` saying so.
+        `credits_used` / `usd_spent` are AI/ML API's cost of the call (from its
+        `x-aimlapi-*` headers, or `meta.usage` on streams); `request_id` is its
+        `x-inference-id`. `cost` is the call's price in USD (see `track_cost`). A 403 from
+        AI/ML API means the account is out of credits: it raises
+        `PermissionDeniedError` saying so.
     """
 
-    _spec: ClassVar[ProviderSpec] = ProviderSpec(
-        name="AI/ML API",
-        ls_provider="aimlapi",
-        key_env="AIMLAPI_API_KEY",
-        base_url_env="AIMLAPI_BASE_URL",
-        default_base_url="https://api.aimlapi.com/v1",
-        default_model="openai/gpt-5-2",
-        developer_role=True,
-        reasoning_efforts=frozenset({"low", "medium", "high"}),
-        unsupported={
-            "verbosity": "it is not in AI/ML API's request schema",
-            "frequency_penalty": "it is not in AI/ML API's request schema",
-            "presence_penalty": "it is not in AI/ML API's request schema",
-        },
-        send_stop=False,
-        ranges={"seed": (1, 2**63 - 1), "top_p": (0.01, 1)},
-        max_output_tokens=128_000,
-        context_window=400_000,
-    )
-
-    def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        md = super()._headers_metadata(headers)  # request_id: ``x-inference-id`` here
-        for header, key in (
-            ("x-aimlapi-credits-used", "credits_used"),
-            ("x-aimlapi-usd-spent", "usd_spent"),
-        ):
-            value = _number(headers.get(header))
-            if value is not None:
-                md[key] = value
-        return md
+    _spec: ClassVar[Provider] = AIMLAPI

@@ -1,16 +1,17 @@
-"""The shared chat model: fields, request building, invoke and stream, tools, structured output."""
+"""The shared chat model: fields, the four I/O shells (invoke, ainvoke, stream, astream), and
+the LangChain plumbing. Provider knowledge comes from a ``Provider`` descriptor."""
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
-import math
 import os
-import re
 import threading
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -18,33 +19,27 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.utils import message_chunk_to_message
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, Generation
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import (
-    convert_to_json_schema,
-    convert_to_openai_tool,
-)
-from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from langchain_gpt52 import _wire, cost
+from langchain_gpt52 import _tokens, _wire, cost
 from langchain_gpt52._prices import Price
-from langchain_gpt52._rules import ProviderSpec, check_params
-from langchain_gpt52._stop import StopFilter, cut_at_stop
+from langchain_gpt52._rules import check_request, upstream_hints
 from langchain_gpt52._transport import Transport
+from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
+from langchain_gpt52.chat_models.structured import structured_output
 from langchain_gpt52.errors import (
     APIResponseValidationError,
-    RefusalError,
+    BadRequestError,
     request_id_from_headers,
 )
+from langchain_gpt52.providers import Provider
+from langchain_gpt52.providers._types import EffortIn
 
 __all__ = ["BaseChatGPT52"]
 
@@ -65,8 +60,6 @@ _CLIENT_FIELDS = frozenset(
     }
 )
 """Fields the HTTP transport is built from: changing one after the first call rebuilds it."""
-_SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
-_TOKEN_PIECES = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 # Field name -> wire name for the completion parameters the model sends.
 _PARAM_FIELDS = (
@@ -81,37 +74,47 @@ _PARAM_FIELDS = (
     "logprobs",
     "top_logprobs",
 )
+_SYNONYMS = {
+    "api_base": "base_url",
+    "openai_api_base": "base_url",
+    "base_url_env": "base_url",
+    "openai_api_key": "api_key",
+    "max_output_tokens": "max_tokens",
+    "stop_words": "stop",
+}
+"""Other libraries' names for our fields."""
 
 
 class BaseChatGPT52(BaseChatModel):
     """Shared implementation behind ``ChatAIMLAPI``, ``ChatOxen`` and ``ChatGPT52``.
 
-    Subclasses set ``_spec`` (a ``ProviderSpec``: defaults, env vars, documented limits) and
-    may override ``_headers_metadata``; everything else is shared.
+    A subclass sets ``_spec``, a ``langchain_gpt52.providers.Provider`` (defaults, env vars,
+    documented request fields, model catalog); everything else is shared.
     """
 
-    _spec: ClassVar[ProviderSpec]
+    _spec: ClassVar[Provider]
 
     model_name: str = Field(default="", alias="model")
-    """Model id sent to the provider."""
+    """Model id sent to the provider (also readable as ``llm.model``)."""
     api_key: SecretStr | None = None
     """API key; read from the provider's env var when not given."""
     base_url: str | None = None
     """Base URL (``/chat/completions`` is appended); from the provider's env var or default."""
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    max_tokens: int | None = Field(default=None, gt=0, alias="max_completion_tokens")
-    """Output token cap, sent as the field the provider documents (``max_tokens`` on both)."""
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    # ``int | float``: a value reaches the wire as written (``0`` stays ``0``, not ``0.0``).
+    temperature: int | float | None = None
+    top_p: int | float | None = None
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    """Output token cap, sent as the field the provider documents."""
+    frequency_penalty: int | float | None = None
+    presence_penalty: int | float | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Stop sequences (also enforced client-side where the provider does not document them)."""
     seed: int | None = None
-    n: int | None = Field(default=None, ge=1)
+    n: int | None = None
     reasoning_effort: str | None = None
-    verbosity: Literal["low", "medium", "high"] | None = None
+    verbosity: str | None = None
     logprobs: bool | None = None
-    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    top_logprobs: int | None = None
     timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
     """Seconds (or an ``httpx.Timeout``) per request; default 600 s read, 10 s connect."""
     stream_chunk_timeout: float | None = Field(default=None, gt=0)
@@ -137,9 +140,14 @@ class BaseChatGPT52(BaseChatModel):
     http_async_client: Any = Field(default=None, exclude=True)
     """An ``httpx.AsyncClient`` to use instead of the instance's own."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        hide_input_in_errors=True,  # the input holds the API key
+    )
 
     _transport: Transport | None = PrivateAttr(default=None)
+    _params_cache: dict[str, Any] | None = PrivateAttr(default=None)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -148,6 +156,7 @@ class BaseChatGPT52(BaseChatModel):
     def _fill_defaults(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
+        _refuse_unknown(cls, values)
         spec = cls._spec
         values = dict(values)
         if not (values.get("model") or values.get("model_name")):
@@ -169,15 +178,22 @@ class BaseChatGPT52(BaseChatModel):
         if isinstance(stop, str):
             values.pop("stop_sequences", None)
             values["stop"] = [stop]
+        timeout = values.get("timeout", values.get("request_timeout"))
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout <= 0:
+            raise ValueError(
+                f"timeout must be a positive number of seconds (or None for the default), "
+                f"got {timeout!r}"
+            )
         return values
 
     @model_validator(mode="after")
     def _check_fields(self) -> BaseChatGPT52:
         if self.use_developer_role and not self._spec.developer_role:
             raise ValueError(f"{self._spec.name} does not accept the 'developer' role")
+        check_request(self._spec, self.model_name, self._params())
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
         # A completion parameter left unset may go through model_kwargs unchecked: that is the
-        # escape hatch ``check_params`` errors point to (e.g. ``verbosity`` on AI/ML API).
+        # escape hatch ``check_request`` errors point to (e.g. ``verbosity`` on AI/ML API).
         overlap -= {
             name
             for name in overlap
@@ -189,6 +205,15 @@ class BaseChatGPT52(BaseChatModel):
                 "set them directly"
             )
         return self
+
+    @property
+    def model(self) -> str:
+        """The model id (the ``model_name`` field)."""
+        return self.model_name
+
+    @model.setter
+    def model(self, value: str) -> None:
+        self.model_name = value
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -238,25 +263,12 @@ class BaseChatGPT52(BaseChatModel):
         return {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        spec = self._spec
-        profile = ModelProfile(
-            text_inputs=True,
-            image_inputs=True,
-            image_url_inputs=True,
-            pdf_inputs=True,
-            tool_calling=True,
-            tool_choice=True,
-            structured_output=True,
-            text_outputs=True,
-            reasoning_output=spec.reasoning_efforts is not None,
-        )
-        if spec.context_window:
-            profile["max_input_tokens"] = spec.context_window
-        if spec.max_output_tokens:
-            profile["max_output_tokens"] = spec.max_output_tokens
-        if spec.reasoning_efforts:
-            profile["reasoning_effort_levels"] = sorted(spec.reasoning_efforts)
-        return profile
+        return _profile(self._spec, self.model_name)
+
+    def _list_price(self) -> Price | None:
+        """The model's list price per 1M tokens from the catalog (None when unknown)."""
+        row = self._spec.row(self.model_name)
+        return row.price if row is not None else None
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
@@ -279,14 +291,21 @@ class BaseChatGPT52(BaseChatModel):
 
     @property
     def _max_tokens_param(self) -> str:
-        """The body field that carries ``max_tokens`` (both providers document ``max_tokens``)."""
-        return "max_tokens"
+        """The body field that carries ``max_tokens`` (the one the provider documents)."""
+        return self._spec.max_tokens_field
 
     def _params(self) -> dict[str, Any]:
-        """The configured completion parameters (unset ones left out)."""
-        params = {name: getattr(self, name) for name in _PARAM_FIELDS}
-        params["max_tokens"] = self.max_tokens
-        return {k: v for k, v in params.items() if v is not None}
+        """The configured completion parameters (unset ones left out), a fresh dict.
+
+        Computed once and kept until a field changes (``__setattr__``, copies).
+        """
+        cached = self._params_cache
+        if cached is None:
+            params = {name: getattr(self, name) for name in _PARAM_FIELDS}
+            params["max_tokens"] = self.max_tokens
+            cached = {k: v for k, v in params.items() if v is not None}
+            self._params_cache = cached
+        return dict(cached)
 
     def _get_transport(self) -> Transport:
         transport = self._transport
@@ -342,8 +361,8 @@ class BaseChatGPT52(BaseChatModel):
         stop: list[str] | None,
         stream: bool,
         kwargs: dict[str, Any],
-    ) -> tuple[bytes, list[str] | None]:
-        """Messages + params + per-call kwargs -> (JSON body, stop sequences to enforce)."""
+    ) -> _Request:
+        """Messages + params + per-call kwargs -> the body, stop sequences and upstream hints."""
         spec = self._spec
         kwargs.pop("ls_structured_output_format", None)
         params = self._params()
@@ -354,7 +373,8 @@ class BaseChatGPT52(BaseChatModel):
         if "max_completion_tokens" in kwargs:
             kwargs["max_tokens"] = kwargs.pop("max_completion_tokens")
         params.update(kwargs)
-        check_params(spec, model, {**params, "stream": stream})
+        check_request(spec, model, {**params, "stream": stream})
+        hints = upstream_hints(spec, model, params)
         if isinstance(stop, str):
             stop = [stop]
         if stop and spec.send_stop:
@@ -377,12 +397,11 @@ class BaseChatGPT52(BaseChatModel):
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"request parameters are not JSON-serializable: {exc}") from None
-        return data, stop or None
+        return _Request(data, stop or None, hints)
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        """Response-header facts for ``response_metadata`` (providers add their own)."""
-        request_id = request_id_from_headers(headers)
-        return {"request_id": request_id} if request_id else {}
+        """Response-header facts for ``response_metadata``: request id and cost."""
+        return _header_facts(self._spec, headers)
 
     def _finish_result(
         self, data: Any, headers: Mapping[str, str], stop: list[str] | None
@@ -392,22 +411,12 @@ class BaseChatGPT52(BaseChatModel):
         except APIResponseValidationError as exc:
             exc.request_id = exc.request_id or request_id_from_headers(headers)
             raise
-        if stop:
-            for gen in result.generations:
-                msg = gen.message
-                if isinstance(msg.content, str):
-                    text, found = cut_at_stop(msg.content, stop)
-                    if found:
-                        msg.content = text
-                        msg.response_metadata["finish_reason"] = "stop"
+        _warn_if_cut_empty(gen.message for gen in result.generations)
+        result = cut_result_at_stop(result, stop)
         price = self._list_price()
         for gen in result.generations:
             cost.attach_cost(gen.message, price)
         return result
-
-    def _list_price(self) -> Price | None:
-        """This model's list price (USD per 1M tokens), or None when unknown."""
-        return _LIST_PRICES.get(self.model_name)
 
     def _convert_cached_generations(self, cache_val: list[Generation]) -> list[ChatGeneration]:
         generations = super()._convert_cached_generations(cache_val)
@@ -448,10 +457,14 @@ class BaseChatGPT52(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         if self._streams_invoke(False, run_manager, kwargs):
-            return _strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
-        body, stop = self._build_request(messages, stop, False, kwargs)
-        data, headers = self._get_transport().post(_PATH, body)
-        return self._finish_result(data, headers, stop)
+            return strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
+        req = self._build_request(messages, stop, False, kwargs)
+        try:
+            data, headers = self._get_transport().post(_PATH, req.body)
+        except BadRequestError as exc:
+            _add_hints(exc, req.hints)
+            raise
+        return self._finish_result(data, headers, req.stop)
 
     async def _agenerate(
         self,
@@ -462,10 +475,14 @@ class BaseChatGPT52(BaseChatModel):
     ) -> ChatResult:
         if self._streams_invoke(True, run_manager, kwargs):
             chunks = [c async for c in self._astream(messages, stop, run_manager, **kwargs)]
-            return _strict_result(chunks)
-        body, stop = self._build_request(messages, stop, False, kwargs)
-        data, headers = await self._get_transport().apost(_PATH, body)
-        return self._finish_result(data, headers, stop)
+            return strict_result(chunks)
+        req = self._build_request(messages, stop, False, kwargs)
+        try:
+            data, headers = await self._get_transport().apost(_PATH, req.body)
+        except BadRequestError as exc:
+            _add_hints(exc, req.hints)
+            raise
+        return self._finish_result(data, headers, req.stop)
 
     # -- stream ----------------------------------------------------------------------------
 
@@ -476,17 +493,25 @@ class BaseChatGPT52(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        body, stop = self._build_request(messages, stop, True, kwargs)
-        step = _ChunkStep(stop, self._headers_metadata, self._list_price())
-        for data, headers in self._get_transport().stream(_PATH, body):
-            for chunk in step(data, headers):
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+        req = self._build_request(messages, stop, True, kwargs)
+        step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
+        try:
+            for data, headers in self._get_transport().stream(_PATH, req.body):
+                for chunk in step(data, headers):
+                    if run_manager:
+                        _set_run_id(chunk, run_manager.run_id)
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+        except BadRequestError as exc:
+            _add_hints(exc, req.hints)
+            raise
         for tail in step.end():
             if run_manager:
+                _set_run_id(tail, run_manager.run_id)
                 run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
+        if step.cut_empty:
+            warnings.warn(_CUT_EMPTY, UserWarning, stacklevel=2)
 
     async def _astream(
         self,
@@ -495,30 +520,41 @@ class BaseChatGPT52(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        body, stop = self._build_request(messages, stop, True, kwargs)
-        step = _ChunkStep(stop, self._headers_metadata, self._list_price())
-        async for data, headers in self._get_transport().astream(_PATH, body):
-            for chunk in step(data, headers):
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+        req = self._build_request(messages, stop, True, kwargs)
+        step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
+        try:
+            async for data, headers in self._get_transport().astream(_PATH, req.body):
+                for chunk in step(data, headers):
+                    if run_manager:
+                        _set_run_id(chunk, run_manager.run_id)
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+        except BadRequestError as exc:
+            _add_hints(exc, req.hints)
+            raise
         for tail in step.end():
             if run_manager:
+                _set_run_id(tail, run_manager.run_id)
                 await run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
+        if step.cut_empty:
+            warnings.warn(_CUT_EMPTY, UserWarning, stacklevel=2)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
-        if name in _CLIENT_FIELDS:
-            private = self.__pydantic_private__
-            if private and private.get("_transport") is not None:
-                private["_transport"] = None  # rebuilt from the new fields on the next call
+        private = self.__pydantic_private__
+        if not private or name.startswith("_"):
+            return
+        private["_params_cache"] = None
+        if name in _CLIENT_FIELDS and private.get("_transport") is not None:
+            private["_transport"] = None  # rebuilt from the new fields on the next call
 
     def __copy__(self) -> BaseChatGPT52:
         new = super().__copy__()
         new._transport = None  # a copy (``model_copy``) gets its own clients, from its fields
+        new._params_cache = None  # ``model_copy(update=...)`` sets fields after this
         return new
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BaseChatGPT52:
@@ -533,6 +569,7 @@ class BaseChatGPT52(BaseChatModel):
         finally:
             private["_transport"] = transport
         new._transport = None
+        new._params_cache = None
         return new
 
     def close(self) -> None:
@@ -561,7 +598,7 @@ class BaseChatGPT52(BaseChatModel):
 
     def get_num_tokens(self, text: str) -> int:
         """Offline estimate of GPT-5.2's token count (no tokenizer download)."""
-        return _estimate_tokens(text)
+        return _tokens.estimate_tokens(text)
 
     def get_num_tokens_from_messages(
         self,
@@ -574,14 +611,8 @@ class BaseChatGPT52(BaseChatModel):
         not billing (the provider's ``usage_metadata`` is exact).
         """
         wire = _wire.format_messages(messages) if messages else []
-        total = 3
-        for msg in wire:
-            total += 3 + _content_tokens(msg.get("content"))
-            for call in msg.get("tool_calls") or []:
-                total += _estimate_tokens(json.dumps(call, ensure_ascii=False))
-        for tool in tools or []:
-            total += _estimate_tokens(json.dumps(convert_to_openai_tool(tool), ensure_ascii=False))
-        return total
+        schemas = [convert_to_openai_tool(tool) for tool in tools or []]
+        return _tokens.prompt_tokens(wire, schemas)
 
     # -- tools -----------------------------------------------------------------------------
 
@@ -599,36 +630,9 @@ class BaseChatGPT52(BaseChatModel):
         ``tool_choice``: ``"auto"``, ``"none"``, ``"required"``/``"any"``/``True`` (must call
         one), a tool name, or an OpenAI ``{"type": "function", ...}`` dict.
         """
-        formatted = []
-        for i, tool in enumerate(tools):
-            try:
-                formatted.append(convert_to_openai_tool(tool, strict=strict))
-            except Exception as exc:
-                raise ValueError(f"tools[{i}] is not a valid tool ({exc})") from exc
-        names: list[str] = []
-        for i, formatted_tool in enumerate(formatted):
-            if formatted_tool.get("type") != "function":
-                continue
-            fn = formatted_tool.get("function")
-            name = fn.get("name") if isinstance(fn, Mapping) else None
-            if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
-                raise ValueError(
-                    f"tool name {name!r} must be 1-64 characters of letters, digits, '_' or '-'"
-                )
-            params = fn.get("parameters") if isinstance(fn, Mapping) else None
-            if params is None and isinstance(fn, dict):
-                # AI/ML API's schema requires ``parameters``; a no-argument tool has none.
-                fn["parameters"] = params = {"type": "object", "properties": {}}
-            if params is not None and not (
-                isinstance(params, Mapping) and params.get("type", "object") == "object"
-            ):
-                raise ValueError(
-                    f"tools[{i}] ({name}): parameters must be a JSON schema of type 'object', "
-                    f"got {params!r}"
-                )
-            names.append(name)
+        formatted, names = _wire.format_tools(tools, strict=strict)
         if tool_choice is not None:
-            kwargs["tool_choice"] = _tool_choice(tool_choice, names)
+            kwargs["tool_choice"] = _wire.tool_choice(tool_choice, names)
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)
@@ -646,74 +650,15 @@ class BaseChatGPT52(BaseChatModel):
 
         ``method``: ``"json_schema"`` (default; the provider constrains the output),
         ``"function_calling"`` (a forced tool call), ``"json_mode"`` (any JSON object; say the
-        schema in the prompt). A refusal raises ``RefusalError`` with the model's text.
+        schema in the prompt). A refusal raises ``RefusalError`` with the model's text; a reply
+        cut by the token limit raises ``CutReplyError`` (raise ``max_tokens``).
         """
         if kwargs:
             raise ValueError(f"unexpected arguments to with_structured_output: {sorted(kwargs)}")
         if schema is None and method != "json_mode":
             raise ValueError(f"schema is required for method={method!r}")
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        tool = convert_to_openai_tool(schema, strict=strict) if schema is not None else None
-        ls_format: dict[str, Any] = {"kwargs": {"method": method, "strict": strict}}
-        if schema is not None:
-            ls_format["schema"] = _ls_schema(schema)
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            assert tool is not None
-            name = tool["function"]["name"]
-            llm = self.bind_tools(
-                [schema],  # type: ignore[list-item]
-                tool_choice=name,
-                strict=strict,
-                parallel_tool_calls=False,
-                ls_structured_output_format=ls_format,
-            )
-            # A refusal comes back as ``refusal`` text with no tool call: raise, not None.
-            parser = (
-                _PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
-                if is_pydantic
-                else _KeyToolsParser(key_name=name, first_tool_only=True)
-            )
-        elif method in ("json_schema", "json_mode"):
-            if method == "json_schema":
-                assert tool is not None
-                fn = tool["function"]
-                json_schema: dict[str, Any] = {
-                    "name": _SCHEMA_NAME.sub("_", fn["name"])[:64],
-                    "schema": fn.get("parameters") or {"type": "object", "properties": {}},
-                }
-                if fn.get("description"):
-                    json_schema["description"] = fn["description"]
-                if strict is not None:
-                    json_schema["strict"] = strict
-                response_format: dict[str, Any] = {
-                    "type": "json_schema",
-                    "json_schema": json_schema,
-                }
-            else:
-                response_format = {"type": "json_object"}
-            bind_kwargs: dict[str, Any] = {"response_format": response_format}
-            if schema is not None:
-                # langchain-core reads ``schema`` from this dict on every call (KeyError without).
-                bind_kwargs["ls_structured_output_format"] = ls_format
-            llm = self.bind(**bind_kwargs)
-            parser = (
-                _PydanticParser(pydantic_object=schema)  # type: ignore[arg-type]
-                if is_pydantic
-                else _JsonParser()
-            )
-        else:
-            raise ValueError(
-                f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}"
-            )
-        if not include_raw:
-            return llm | parser
-        parsed = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parsed.with_fallbacks(
-            [fallback], exception_key="parsing_error"
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict
         )
 
 
@@ -725,21 +670,119 @@ for _name in ("_generate", "_agenerate"):
     _method.__signature__ = inspect.signature(_method)
 
 
-def _ls_schema(schema: Any) -> Any:
-    """``schema`` as langchain-core's tracing metadata shows it, converted once.
+class _Request:
+    """One call's request: the JSON body, the stop sequences to enforce, upstream hints."""
 
-    langchain-core runs ``convert_to_json_schema`` on ``ls_structured_output_format["schema"]``
-    on every call (~150 µs for a pydantic class, ~2 µs for a JSON-schema dict); handing it the
-    converted dict gives the same metadata for less. Kept as given when conversion fails or is
-    not idempotent, so langchain-core sees exactly what it would have.
-    """
+    __slots__ = ("body", "hints", "stop")
+
+    def __init__(self, body: bytes, stop: list[str] | None, hints: list[str]) -> None:
+        self.body = body
+        self.stop = stop
+        self.hints = hints
+
+
+def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:
+    """Give a chunk the run's message id, as langchain-core does, before callbacks see it (the
+    streamed invoke path reports tokens itself, and its merged message keeps this id)."""
+    if chunk.message.id is None:
+        chunk.message.id = f"{LC_ID_PREFIX}-{run_id}"
+
+
+def _add_hints(exc: BadRequestError, hints: list[str]) -> None:
+    """Add to the provider's 400 one line naming the upstream rules the request broke."""
+    if hints:
+        exc.message = f"{exc.message}\nhint: {'; '.join(hints)}"
+        exc.args = (exc.message, *exc.args[1:])
+
+
+def _refuse_unknown(cls: type[BaseChatGPT52], values: Mapping[str, Any]) -> None:
+    """Raise for a constructor argument that is neither a field nor an alias."""
+    known = set(cls.model_fields)
+    known.update(f.alias for f in cls.model_fields.values() if f.alias)
+    for key in values:
+        if key in known:
+            continue
+        guess = _SYNONYMS.get(key) or next(
+            iter(difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)), None
+        )
+        if guess:
+            raise ValueError(
+                f"{cls.__name__} got an unknown argument {key!r}: did you mean {guess}?"
+            )
+        raise ValueError(
+            f"{cls.__name__} got an unknown argument {key!r}: to send it as a request field, "
+            f"pass model_kwargs={{{key!r}: ...}} (or extra_body)"
+        )
+
+
+def _profile(spec: Provider, model: str) -> ModelProfile:
+    """The model's profile from its catalog row; an id not in the catalog leaves out what is
+    not known (context, output cap, input kinds, reasoning)."""
+    profile = ModelProfile(
+        text_inputs=True,
+        tool_calling=True,
+        tool_choice=True,
+        structured_output=True,
+        text_outputs=True,
+    )
+    row = spec.row(model)
+    if row is None:
+        return profile
+    profile["image_inputs"] = profile["image_url_inputs"] = "image" in row.inputs
+    profile["pdf_inputs"] = "pdf" in row.inputs
+    profile["reasoning_output"] = bool(row.efforts) or row.default_effort not in (None, "none")
+    if row.context_window:
+        profile["max_input_tokens"] = row.context_window
+    if row.max_output_tokens:
+        profile["max_output_tokens"] = row.max_output_tokens
+    efforts = row.efforts or next(
+        (rule.efforts for rule in row.upstream if isinstance(rule, EffortIn)), None
+    )
+    if efforts:
+        profile["reasoning_effort_levels"] = list(efforts)
+    return profile
+
+
+def _number(value: str | None) -> float | int | None:
+    if value is None:
+        return None
     try:
-        converted = convert_to_json_schema(schema)
-        if convert_to_json_schema(converted) == converted:
-            return converted
-    except Exception:
-        pass
-    return schema
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _header_facts(spec: Provider, headers: Mapping[str, str]) -> dict[str, Any]:
+    """The request id and the cost headers the provider documents."""
+    md: dict[str, Any] = {}
+    request_id = next((headers[h] for h in spec.request_id_headers if headers.get(h)), None)
+    request_id = request_id or request_id_from_headers(headers)
+    if request_id:
+        md["request_id"] = request_id
+    for header, key in spec.cost_headers.items():
+        value = _number(headers.get(header))
+        if value is not None:
+            md[key] = value
+    return md
+
+
+_CUT_EMPTY = (
+    "the reply is empty: the model stopped at the output token limit (finish_reason='length'), "
+    "possibly after spending it all on reasoning; raise max_tokens"
+)
+
+
+def _warn_if_cut_empty(messages: Iterator[BaseMessage]) -> None:
+    """Warn once when a reply came back empty because it hit the token limit."""
+    for msg in messages:
+        if (
+            msg.response_metadata.get("finish_reason") == "length"
+            and not msg.content
+            and not getattr(msg, "tool_calls", None)
+        ):
+            warnings.warn(_CUT_EMPTY, UserWarning, stacklevel=4)
+            return
 
 
 def _public_url(url: str | None) -> str | None:
@@ -748,276 +791,3 @@ def _public_url(url: str | None) -> str | None:
         return url
     parsed = httpx.URL(url)
     return str(parsed.copy_with(username=None, password=None, query=None))
-
-
-def _raise_on_refusal(message: BaseMessage, *, partial: bool = False) -> BaseMessage:
-    refusal = message.additional_kwargs.get("refusal")
-    if refusal:
-        raise RefusalError(str(refusal))
-    if (
-        not partial
-        and isinstance(message, AIMessage)
-        and message.response_metadata.get("finish_reason") == "length"
-        and not message.content
-    ):
-        raise ValueError(
-            "the model hit max_tokens before writing any structured output; raise max_tokens"
-        )
-    return message
-
-
-class _RefusalAware:
-    """Output-parser mixin: a refusal (or a reply cut before any output) raises first.
-
-    Folded into the parser rather than chained before it: each extra step of a
-    ``RunnableSequence`` costs ~150 µs of langchain-core plumbing per call.
-    """
-
-    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
-        if result and isinstance(result[0], ChatGeneration):
-            _raise_on_refusal(result[0].message, partial=partial)
-        return super().parse_result(result, partial=partial)  # type: ignore[misc]
-
-
-class _JsonParser(_RefusalAware, JsonOutputParser):
-    pass
-
-
-class _PydanticParser(_RefusalAware, PydanticOutputParser):  # type: ignore[type-arg]
-    pass
-
-
-class _PydanticToolsParser(_RefusalAware, PydanticToolsParser):
-    pass
-
-
-class _KeyToolsParser(_RefusalAware, JsonOutputKeyToolsParser):
-    pass
-
-
-def _tool_choice(choice: dict[str, Any] | str | bool, names: list[str]) -> dict[str, Any] | str:
-    if isinstance(choice, dict):
-        return choice
-    if choice is True or choice in ("any", "required"):
-        return "required"
-    if choice is False:
-        return "none"
-    if choice in ("auto", "none"):
-        return choice
-    if isinstance(choice, str):
-        if choice not in names:
-            raise ValueError(f"tool_choice {choice!r} is not one of the bound tools {names}")
-        return {"type": "function", "function": {"name": choice}}
-    raise ValueError(f"unsupported tool_choice {choice!r}")
-
-
-def _strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
-    """Merge streamed chunks into one result, re-parsing tool arguments strictly.
-
-    The strict parse needs the raw ``tool_call_chunks``, which converting the merged chunk to an
-    ``AIMessage`` drops, so it runs on the merged chunk first.
-    """
-    if not chunks:
-        raise ValueError("No generations found in stream.")
-    total = chunks[0] + chunks[1:] if len(chunks) > 1 else chunks[0]
-    message: BaseMessage = total.message
-    if isinstance(message, AIMessageChunk):
-        message = _wire.strict_tool_calls(message)
-    return ChatResult(
-        generations=[
-            ChatGeneration(
-                message=message_chunk_to_message(message),
-                generation_info=total.generation_info,
-            )
-        ]
-    )
-
-
-_IMAGE_TOKENS = {"low": 85, "high": 765, "auto": 765}
-"""GPT image cost: 85 tokens at low detail; a 512 px tile layout (~765) otherwise."""
-_FILE_TOKENS = 1_500
-"""A coarse figure per attached file (about one PDF page of text and its image)."""
-
-
-def _content_tokens(content: Any) -> int:
-    """Estimated tokens of a wire ``content``: text by the estimator, images and files by
-    their fixed costs (a base64 image is not ~length/4 text tokens)."""
-    if not content:
-        return 0
-    if isinstance(content, str):
-        return _estimate_tokens(content)
-    total = 0
-    for part in content if isinstance(content, list) else [content]:
-        kind = part.get("type") if isinstance(part, Mapping) else None
-        if kind == "text":
-            total += _estimate_tokens(str(part.get("text") or ""))
-        elif kind == "image_url":
-            detail = (part.get("image_url") or {}).get("detail") or "auto"
-            total += _IMAGE_TOKENS.get(detail, 765)
-        elif kind == "file":
-            total += _FILE_TOKENS
-        else:
-            total += _estimate_tokens(json.dumps(part, ensure_ascii=False))
-    return total
-
-
-def _estimate_tokens(text: str) -> int:
-    total = 0
-    for piece in _TOKEN_PIECES.findall(text):
-        total += 1 if len(piece) <= 6 else math.ceil(len(piece) / 5)
-    return total
-
-
-_COST_KEYS = ("credits_used", "usd_spent")
-
-_GPT52 = Price(input=1.75, cached_input=0.175, output=14.0)
-_LIST_PRICES: dict[str, Price] = dict.fromkeys(
-    (
-        "openai/gpt-5-2",
-        "openai/gpt-5-2-chat-latest",
-        "gpt-5-2-chat-latest",
-        "gpt-5-2-2025-12-11",
-        "gpt-5.2",
-        "gpt-5.2-chat-latest",
-        "gpt-5.2-2025-12-11",
-    ),
-    _GPT52,
-)
-"""Upstream GPT-5.2 list prices by the model ids the three classes serve (the catalog's
-stand-in for ``_list_price``)."""
-
-
-class _ChunkStep:
-    """Per-stream state shared by ``_stream`` and ``_astream``: chunk JSON -> generation chunks.
-
-    Applies client-side stop sequences, and keeps every string in ``response_metadata`` on
-    one chunk only (langchain-core concatenates strings when it merges chunks): the header
-    facts go on the first finish chunk, a repeated finish (some providers send it again on the
-    usage chunk) loses its metadata, and cost is reported once, from ``meta.usage`` or, failing
-    that, from the response headers at the end.
-    """
-
-    __slots__ = (
-        "_choice_seen",
-        "_cost",
-        "_filter",
-        "_finished",
-        "_headers",
-        "_headers_md",
-        "_meter",
-    )
-
-    def __init__(
-        self,
-        stop: list[str] | None,
-        headers_md: Callable[[Mapping[str, str]], dict[str, Any]],
-        price: Price | None = None,
-    ) -> None:
-        self._meter = cost.StreamCost(price)
-        self._filter = StopFilter(stop) if stop else None
-        self._headers_md = headers_md
-        self._finished = False
-        self._cost: set[str] = set()
-        self._choice_seen = False
-        self._headers: Mapping[str, str] | None = None
-
-    def _invalid(self, exc: APIResponseValidationError) -> APIResponseValidationError:
-        """``exc`` with the response's request id (the pure parsers do not know it)."""
-        exc.request_id = exc.request_id or request_id_from_headers(self._headers)
-        return exc
-
-    def _metadata_once(
-        self, md: dict[str, Any], info: dict[str, Any] | None, headers: Mapping[str, str]
-    ) -> bool:
-        """Drop what an earlier chunk already reported; True for the (first) finish chunk."""
-        for key in _COST_KEYS:
-            if key in md:
-                if key in self._cost:
-                    del md[key]
-                else:
-                    self._cost.add(key)
-        if "finish_reason" not in md:
-            return False
-        if self._finished:
-            for key in [k for k in md if k != "model_provider" and k not in _COST_KEYS]:
-                del md[key]
-            if info:
-                info.pop("finish_reason", None)
-            return False
-        self._finished = True
-        for key, value in self._headers_md(headers).items():
-            if key not in _COST_KEYS:
-                md.setdefault(key, value)
-        return True
-
-    def __call__(self, data: Any, headers: Mapping[str, str]) -> list[ChatGenerationChunk]:
-        self._headers = headers
-        try:
-            chunk = _wire.chunk_to_generation(data)
-        except APIResponseValidationError as exc:
-            raise self._invalid(exc) from None
-        if not self._choice_seen and data.get("choices"):
-            self._choice_seen = True
-        if chunk is None:
-            return []
-        msg = chunk.message
-        self._meter.observe(msg)
-        finish = bool(msg.response_metadata) and self._metadata_once(
-            msg.response_metadata, chunk.generation_info, headers
-        )
-        filt = self._filter
-        if filt is None:
-            return [chunk]
-        if filt.stopped:
-            msg.content = ""
-            if isinstance(msg, AIMessageChunk):
-                msg.tool_call_chunks = []
-        elif isinstance(msg.content, str) and msg.content:
-            msg.content = filt.push(msg.content)
-        elif finish:
-            msg.content = filt.flush()
-        if finish and filt.stopped:
-            msg.response_metadata["finish_reason"] = "stop"
-            if chunk.generation_info:
-                chunk.generation_info["finish_reason"] = "stop"
-        if (
-            not msg.content
-            and not msg.response_metadata
-            and not msg.additional_kwargs
-            and not (
-                isinstance(msg, AIMessageChunk) and (msg.tool_call_chunks or msg.usage_metadata)
-            )
-        ):
-            return []
-        return [ChatGenerationChunk(message=msg, generation_info=chunk.generation_info)]
-
-    def end(self) -> list[ChatGenerationChunk]:
-        """The last chunks: text still held back by the stop filter, and cost from the headers
-        when no chunk carried ``meta.usage``.
-
-        Raises ``APIResponseValidationError`` when no chunk carried a choice (``choices``
-        empty or null throughout, or no chunk at all): that is no completion.
-        """
-        if not self._choice_seen:
-            raise self._invalid(
-                APIResponseValidationError(
-                    "the stream ended without any choice (no chunk, or `choices` empty or "
-                    "null in every chunk)"
-                )
-            )
-        tail: list[ChatGenerationChunk] = []
-        rest = self._filter.flush() if self._filter is not None else ""
-        if rest:
-            tail.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
-        if self._headers is not None and not self._cost:
-            cost = {k: v for k, v in self._headers_md(self._headers).items() if k in _COST_KEYS}
-            if cost:
-                md = {"model_provider": "openai", **cost}
-                tail.append(
-                    ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=md))
-                )
-                self._meter.observe(tail[-1].message)
-        closing = self._meter.chunk()
-        if closing is not None:
-            tail.append(closing)
-        return tail

@@ -19,7 +19,7 @@ from langchain_core.runnables import Runnable, RunnableBinding
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from langchain_gpt52._rules import check_params
+from langchain_gpt52._rules import check_request
 from langchain_gpt52.chat_models.base import BaseChatGPT52
 from langchain_gpt52.errors import (
     APIConnectionError,
@@ -227,7 +227,7 @@ class ChatGPT52Failover(BaseChatModel):
         """Refuse ``params`` when any member's provider would (the error names the member)."""
         for i, member in enumerate(self.models):
             try:
-                check_params(
+                check_request(
                     member._spec,
                     member.model_name,
                     {**member._params(), **params, "stream": stream},

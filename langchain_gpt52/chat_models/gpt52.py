@@ -6,8 +6,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from langchain_gpt52._rules import GPT52_EFFORTS, ProviderSpec
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.providers import OPENAI_COMPATIBLE, Provider
 
 __all__ = ["ChatGPT52"]
 
@@ -16,22 +16,26 @@ class ChatGPT52(BaseChatGPT52):
     """GPT-5.2 through any OpenAI-compatible endpoint (OpenAI itself, a proxy, a gateway).
 
     Setup:
-        Give ``base_url`` and ``api_key``, or set ``GPT52_BASE_URL`` / ``GPT52_API_KEY``::
+        Give `base_url` and `api_key`, or set `GPT52_BASE_URL` / `GPT52_API_KEY`:
 
-            export GPT52_BASE_URL="https://api.openai.com/v1"
-            export GPT52_API_KEY="sk-..."
+        ```bash
+        export GPT52_BASE_URL="https://api.openai.com/v1"
+        export GPT52_API_KEY="sk-..."
+        ```
 
     Key init args — completion params:
         model: str
-            Default ``"gpt-5.2"``.
+            Default `"gpt-5.2"`; also `"gpt-5.2-chat-latest"`. `"gpt-5.2-pro"` is refused
+            (OpenAI serves it through the Responses API only).
         max_tokens: int | None
-            Sent as ``max_completion_tokens`` (OpenAI's field for GPT-5.x) unless
-            ``max_tokens_param="max_tokens"`` for a gateway that wants the old name.
+            Sent as `max_completion_tokens` (OpenAI's field for GPT-5.x) unless
+            `max_tokens_param="max_tokens"` for a gateway that wants the old name.
         reasoning_effort: str | None
-            ``"none"`` (GPT-5.2's default), ``"low"``, ``"medium"``, ``"high"``, ``"xhigh"``.
+            `"none"` (GPT-5.2's default), `"low"`, `"medium"`, `"high"`, `"xhigh"`.
         temperature, top_p, logprobs:
-            Accepted by GPT-5.2 only with ``reasoning_effort`` unset or ``"none"``.
-        verbosity: ``"low"`` | ``"medium"`` | ``"high"``
+            Accepted by GPT-5.2 only with `reasoning_effort` unset or `"none"` (sent as given;
+            a 400 ends with a `hint:` line naming the rule).
+        verbosity: `"low"` | `"medium"` | `"high"`
         stop, seed, n, frequency_penalty, presence_penalty, top_logprobs:
             As in the OpenAI API.
         model_kwargs / extra_body: dict
@@ -39,109 +43,113 @@ class ChatGPT52(BaseChatGPT52):
 
     Key init args — client params:
         api_key, base_url, timeout, stream_chunk_timeout, max_retries, max_concurrency,
-        default_headers: as on ``ChatAIMLAPI``.
+        default_headers: as on `ChatAIMLAPI`.
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from langchain_gpt52 import ChatGPT52
 
-            from langchain_gpt52 import ChatGPT52
+        # OpenAI itself: ChatGPT52(base_url="https://api.openai.com/v1", api_key="sk-...").
+        # Here GPT52_BASE_URL / GPT52_API_KEY come from the environment and point at a
+        # gateway that serves GPT-5.2 as "openai/gpt-5-2" and documents ``max_tokens``.
+        llm = ChatGPT52(model="openai/gpt-5-2", max_tokens=200, max_tokens_param="max_tokens")
+        ```
 
-            # OpenAI itself: ChatGPT52(base_url="https://api.openai.com/v1", api_key="sk-...").
-            # Here GPT52_BASE_URL / GPT52_API_KEY come from the environment and point at a
-            # gateway that serves GPT-5.2 as "openai/gpt-5-2" and documents ``max_tokens``.
-            llm = ChatGPT52(model="openai/gpt-5-2", max_tokens=200, max_tokens_param="max_tokens")
-
-        The outputs shown below are the offline emulator's (a real model words its answers
-        differently; the shapes are the same).
+        !!! note
+            The outputs shown below are the offline emulator's (a real model words its
+            answers differently; the shapes are the same).
 
     Invoke:
-        .. code-block:: python
-
-            llm.invoke("Hello!").content
-            # -> 'Hello! How can I help you today?'
+        ```python
+        llm.invoke("Hello!").content
+        # -> 'Hello! How can I help you today?'
+        ```
 
     Stream:
-        .. code-block:: python
-
-            for chunk in llm.stream("What is 5 + 5?"):
-                print(chunk.text, end="")  # 5 + 5 = 10.
+        ```python
+        for chunk in llm.stream("What is 5 + 5?"):
+            print(chunk.text, end="")  # 5 + 5 = 10.
+        ```
 
     Async:
-        .. code-block:: python
-
-            (await llm.ainvoke("How are you?")).content
-            # -> "I'm doing well, thanks for asking! How can I help you today?"
+        ```python
+        (await llm.ainvoke("How are you?")).content
+        # -> "I'm doing well, thanks for asking! How can I help you today?"
+        ```
 
     Tool calling:
-        .. code-block:: python
+        ```python
+        def get_weather(location: str) -> str:
+            '''Get the current weather in a given location.'''
+            return "sunny"
 
-            def get_weather(location: str) -> str:
-                '''Get the current weather in a given location.'''
-                return "sunny"
-
-            msg = llm.bind_tools([get_weather], tool_choice="required").invoke("Weather in Rome?")
-            msg.tool_calls
-            # -> [{'name': 'get_weather', 'args': {'location': 'Rome'}, 'id': 'call_...',
-            #      'type': 'tool_call'}]
+        msg = llm.bind_tools([get_weather], tool_choice="required").invoke("Weather in Rome?")
+        msg.tool_calls
+        # -> [{'name': 'get_weather', 'args': {'location': 'Rome'}, 'id': 'call_...',
+        #      'type': 'tool_call'}]
+        ```
 
     Structured output:
-        .. code-block:: python
+        ```python
+        from pydantic import BaseModel
 
-            from pydantic import BaseModel
+        class Joke(BaseModel):
+            '''A joke with a setup and a punchline.'''
 
-            class Joke(BaseModel):
-                '''A joke with a setup and a punchline.'''
+            setup: str
+            punchline: str
 
-                setup: str
-                punchline: str
+        joke = llm.with_structured_output(Joke, method="function_calling").invoke("A joke")
+        isinstance(joke, Joke)
+        # -> True
+        ```
 
-            joke = llm.with_structured_output(Joke, method="function_calling").invoke("A joke")
-            isinstance(joke, Joke)
-            # -> True
+    JSON mode:
+        ```python
+        json_llm = llm.with_structured_output(method="json_mode")
+        json_llm.invoke("Return JSON with 'answer' and 'confidence' keys: is water wet?")
+        # -> {'answer': ..., 'confidence': ...}
+        ```
+
+    Logprobs:
+        ```python
+        msg = llm.invoke("Hello!", logprobs=True, top_logprobs=3)
+        len(msg.response_metadata["logprobs"]["content"][0]["top_logprobs"])
+        # -> 3
+        ```
 
     Image input:
-        Standard image blocks (URL or base64) and OpenAI ``image_url`` parts:
+        Standard image blocks (URL or base64) and OpenAI `image_url` parts:
 
-        .. code-block:: python
-
-            msg = llm.invoke([{"role": "user", "content": [
-                {"type": "text", "text": "Describe this image"},
-                {"type": "image", "url": "https://example.com/cat.png"},
-            ]}])
-            msg.content
-            # -> 'You said: "Describe this image" I see 1 image.'
+        ```python
+        msg = llm.invoke([{"role": "user", "content": [
+            {"type": "text", "text": "Describe this image"},
+            {"type": "image", "url": "https://example.com/cat.png"},
+        ]}])
+        msg.content
+        # -> 'You said: "Describe this image" I see 1 image.'
+        ```
 
     Token usage:
-        ``msg.usage_metadata`` on invoke and on the last streamed chunk:
+        `msg.usage_metadata` on invoke and on the last streamed chunk:
 
-        .. code-block:: python
-
-            msg.usage_metadata["input_tokens"], msg.usage_metadata["output_tokens"]
-            # -> (95, 14)
+        ```python
+        msg.usage_metadata["input_tokens"], msg.usage_metadata["output_tokens"]
+        # -> (95, 14)
+        ```
 
     Response metadata:
-        ``model_name``, ``finish_reason``, ``id``, ``system_fingerprint``, ``service_tier``,
-        ``request_id`` (from ``x-request-id``) when the endpoint sends them:
+        `model_name`, `finish_reason`, `id`, `system_fingerprint`, `service_tier`,
+        `request_id` (from `x-request-id`) when the endpoint sends them:
 
-        .. code-block:: python
+        ```python
+        msg.response_metadata["model_name"], msg.response_metadata["finish_reason"]
+        # -> ('gpt-5.2-2025-12-11', 'stop')
+        ```
 
-            msg.response_metadata["model_name"], msg.response_metadata["finish_reason"]
-            # -> ('gpt-5.2-2025-12-11', 'stop')
     """
 
-    _spec: ClassVar[ProviderSpec] = ProviderSpec(
-        name="OpenAI-compatible endpoint",
-        ls_provider="openai",
-        key_env="GPT52_API_KEY",
-        base_url_env="GPT52_BASE_URL",
-        default_base_url=None,
-        default_model="gpt-5.2",
-        developer_role=True,
-        reasoning_efforts=GPT52_EFFORTS,
-        send_stop=True,
-        max_output_tokens=128_000,
-        context_window=400_000,
-    )
+    _spec: ClassVar[Provider] = OPENAI_COMPATIBLE
 
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = Field(
         default="max_completion_tokens"

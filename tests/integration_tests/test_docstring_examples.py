@@ -1,6 +1,6 @@
 """The examples users read run: class docstrings and README quick start, against the emulator.
 
-Every ``.. code-block:: python`` example in the docstrings of ``ChatAIMLAPI``, ``ChatOxen`` and
+Every ```` ```python ```` example in the docstrings of ``ChatAIMLAPI``, ``ChatOxen`` and
 ``ChatGPT52`` is executed, in order, in one namespace per class (so ``llm`` from "Instantiate"
 is the ``llm`` of "Invoke"). The provider env vars point at the emulator, so snippets that build a
 model without ``base_url`` reach it. Statements with ``await`` run on one event loop per snippet.
@@ -36,7 +36,9 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 
-_CODE_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. code-block:: python[ \t]*$", re.M)
+_CODE_BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)```python[ \t]*\n(?P<code>.*?)^(?P=indent)```[ \t]*$", re.M | re.S
+)
 _README_BLOCK = re.compile(r"^```python[ \t]*\n(?P<code>.*?)^```[ \t]*$", re.M | re.S)
 _CHECKER = doctest.OutputChecker()
 _CHECK_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -46,24 +48,10 @@ _CHECK_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 def docstring_examples(cls: type) -> list[str]:
-    """The ``.. code-block:: python`` bodies of ``cls.__doc__``, dedented, in order."""
+    """The ```` ```python ```` bodies of ``cls.__doc__``, dedented, in order."""
     doc = inspect.cleandoc(cls.__doc__ or "")
-    lines = doc.splitlines()
-    blocks: list[str] = []
-    for match in _CODE_BLOCK.finditer(doc):
-        directive_indent = len(match.group("indent").expandtabs())
-        start = doc.count("\n", 0, match.start()) + 1
-        body: list[str] = []
-        for line in lines[start:]:
-            stripped = line.strip()
-            indent = len(line.expandtabs()) - len(line.expandtabs().lstrip())
-            if stripped and indent <= directive_indent:
-                break
-            body.append(line)
-        code = textwrap.dedent("\n".join(body)).strip("\n")
-        if code:
-            blocks.append(code + "\n")
-    return blocks
+    blocks = [textwrap.dedent(m.group("code")).strip("\n") for m in _CODE_BLOCK.finditer(doc)]
+    return [code + "\n" for code in blocks if code]
 
 
 def readme_examples() -> list[str]:

@@ -209,8 +209,8 @@ def test_parameters_checked_against_every_member(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match=r"models\[0\] \(aimlapi/openai/gpt-5-2\).*frequency"):
         failover(emulator, frequency_penalty=0.5)
     llm = failover(emulator)
-    with pytest.raises(ValueError, match=r"models\[1\] \(oxen/.*temperature"):
-        llm.invoke("hi", temperature=0.5)
+    with pytest.raises(ValueError, match=r"models\[1\] \(oxen/.*16384"):
+        llm.invoke("hi", max_tokens=20_000)
     assert emulator.requests == []
     with pytest.raises(ValueError, match=r"model=\.\.\."):
         llm.invoke("hi", model="other")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.tools import tool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from typing_extensions import TypedDict
 
 from langchain_gpt52 import (
@@ -27,7 +28,7 @@ from langchain_gpt52 import (
     RateLimitError,
     RefusalError,
 )
-from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.chat_models.base import BaseChatGPT52, _public_url
 from tests.unit_tests._chat_fakes import (
     Body,
     FakeProvider,
@@ -166,9 +167,9 @@ async def test_stream_usage_false(mode: str) -> None:
 def test_params_and_model_override_per_call() -> None:
     provider = FakeProvider()
     llm = make(ChatGPT52, provider, temperature=0.3, seed=7)
-    llm.invoke("x", model="gpt-5.2-pro", top_p=0.5, n=2)
+    llm.invoke("x", model="gpt-5.2-custom", top_p=0.5, n=2)
     body = provider.body
-    assert body["model"] == "gpt-5.2-pro"
+    assert body["model"] == "gpt-5.2-custom"
     assert body["temperature"] == 0.3
     assert body["seed"] == 7
     assert body["top_p"] == 0.5
@@ -369,7 +370,8 @@ async def test_invoke_result_aimlapi(mode: str) -> None:
     msg = await run(make(ChatAIMLAPI, provider), mode, "Hello")
     assert isinstance(msg, AIMessage)
     assert msg.content == "Hello! What can I help you with today?"
-    assert msg.id == "chatcmpl-test"
+    assert msg.id != "chatcmpl-test"
+    assert msg.response_metadata["id"] == "chatcmpl-test"
     assert msg.usage_metadata == {
         "input_tokens": 7,
         "output_tokens": 13,
@@ -1076,7 +1078,7 @@ def test_profile(cls: type[BaseChatGPT52], context: int, output: int, efforts: l
     assert profile is not None
     assert profile["max_input_tokens"] == context
     assert profile["max_output_tokens"] == output
-    assert profile["reasoning_effort_levels"] == efforts
+    assert sorted(profile["reasoning_effort_levels"]) == efforts
     for flag in (
         "tool_calling",
         "structured_output",
@@ -1179,3 +1181,342 @@ def test_invocation_params_match_core_and_hold_no_key() -> None:
     ours = model._get_invocation_params(stop=["x"], tools=[])
     assert ours == BaseChatModel._get_invocation_params(model, stop=["x"], tools=[])
     assert "sk-INVOCATION-1" not in repr(ours)
+
+
+# -- constructor arguments ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "guess"),
+    [
+        ({"temprature": 0.2}, "temperature"),
+        ({"max_token": 5}, "max_tokens"),
+        ({"api_base": "https://x.example/v1"}, "base_url"),
+        ({"openai_api_base": "https://x.example/v1"}, "base_url"),
+        ({"reasoning_efort": "low"}, "reasoning_effort"),
+    ],
+)
+@pytest.mark.parametrize("cls", ALL, ids=ids)
+def test_misspelled_arguments_raise_with_a_suggestion(
+    cls: type[BaseChatGPT52], kwargs: dict[str, Any], guess: str
+) -> None:
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=f"unknown argument '{name}': did you mean {guess}\\?"):
+        cls(api_key="k", base_url=GEN_URL, **kwargs)
+
+
+def test_other_unknown_arguments_point_to_model_kwargs() -> None:
+    with pytest.raises(ValueError, match=r"'user'.*model_kwargs=\{'user': \.\.\.\}.*extra_body"):
+        ChatOxen(api_key="k", user="u-1")
+
+
+def test_langchain_aliases_still_work() -> None:
+    llm = ChatGPT52(
+        model_name="gpt-5.2",
+        max_completion_tokens=7,
+        stop_sequences=["END"],
+        request_timeout=5,
+        api_key="k",
+        base_url=GEN_URL,
+    )
+    assert (llm.model, llm.model_name, llm.max_tokens, llm.stop) == (
+        "gpt-5.2",
+        "gpt-5.2",
+        7,
+        ["END"],
+    )
+    assert llm.timeout == 5
+
+
+def test_model_attribute_reads_and_sets_the_model_name() -> None:
+    llm = ChatOxen(api_key="k", model="gpt-5-2-2025-12-11")
+    assert llm.model == "gpt-5-2-2025-12-11"
+    llm.model = "gpt-5-2-chat-latest"
+    assert llm.model_name == "gpt-5-2-chat-latest"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"timeout": -1}, "timeout must be a positive number"),
+        ({"request_timeout": 0}, "timeout must be a positive number"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"total_timeout": 0}, "total_timeout"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"n": 0}, "n=0 is not accepted"),
+    ],
+)
+def test_invalid_numeric_fields_are_refused(kwargs: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        ChatGPT52(api_key="k", base_url=GEN_URL, **kwargs)
+
+
+# -- message ids -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_message_ids_are_unique_per_run_and_the_provider_id_is_metadata(mode: str) -> None:
+    reply = (
+        sse_reply(text_chunks(["a", "b"]))
+        if mode.endswith("stream")
+        else json_reply(completion("a"))
+    )
+    provider = FakeProvider(reply)
+    llm = make(ChatOxen, provider)
+    first = await run(llm, mode, "x")
+    second = await run(llm, mode, "x")
+    if isinstance(first, tuple):
+        first, second = first[0], second[0]
+    assert first.id and second.id and first.id != second.id
+    assert first.response_metadata["id"] == second.response_metadata["id"]
+    assert first.response_metadata["id"].startswith("chatcmpl-")
+
+
+@pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
+def test_langgraph_agent_completes_when_the_server_repeats_completion_ids() -> None:
+    from langgraph.prebuilt import create_react_agent
+
+    calls: list[str] = []
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        calls.append("add")
+        return a + b
+
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'},
+    }
+    provider = FakeProvider(
+        json_reply(completion(None, tool_calls=[call], finish_reason="tool_calls")),
+        json_reply(completion("2 + 3 = 5.")),  # same completion id as the first reply
+    )
+    agent = create_react_agent(make(ChatOxen, provider), [add])
+    messages = agent.invoke({"messages": [("human", "What is 2 + 3?")]})["messages"]
+    assert calls == ["add"]
+    assert [m.type for m in messages] == ["human", "ai", "tool", "ai"]
+    assert messages[-1].content == "2 + 3 = 5."
+
+
+# -- replies cut by the token limit --------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_an_empty_reply_cut_by_the_token_limit_warns_once(mode: str) -> None:
+    if mode.endswith("stream"):
+        chunks = text_chunks([""])
+        for chunk in chunks:
+            for choice in chunk.get("choices") or []:
+                if choice.get("finish_reason"):
+                    choice["finish_reason"] = "length"
+        reply = sse_reply(chunks)
+    else:
+        reply = json_reply(completion("", finish_reason="length"))
+    llm = make(ChatOxen, FakeProvider(reply), max_tokens=16)
+    with pytest.warns(UserWarning, match="finish_reason='length'.*raise max_tokens") as record:
+        await run(llm, mode, "x")
+    assert len([w for w in record if "finish_reason" in str(w.message)]) == 1
+
+
+def test_a_reply_with_text_cut_by_the_limit_does_not_warn(recwarn: pytest.WarningsRecorder) -> None:
+    llm = make(ChatOxen, FakeProvider(json_reply(completion("partial", finish_reason="length"))))
+    assert llm.invoke("x").content == "partial"
+    assert not [w for w in recwarn if "finish_reason" in str(w.message)]
+
+
+# -- malformed streams ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream", "streaming-invoke"])
+async def test_a_stream_of_only_malformed_choices_is_a_validation_error(mode: str) -> None:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    events = [{**base, "choices": [{}]}, {**base, "choices": [{"index": 0, "delta": None}]}]
+    extra = {"streaming": True} if mode == "streaming-invoke" else {}
+    llm = make(ChatOxen, FakeProvider(sse_reply(events)), **extra)
+    with pytest.raises(APIResponseValidationError, match="without any readable choice"):
+        await run(llm, "invoke" if mode == "streaming-invoke" else mode, "x")
+
+
+@pytest.mark.parametrize("function", [None, {"arguments": "{}"}])
+def test_a_nameless_streamed_tool_call_is_invalid_on_a_streaming_invoke(function: Any) -> None:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    call = {"index": 0, "id": "call_1", "type": "function", "function": function}
+    events = [
+        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [call]}}]},
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    llm = make(ChatOxen, FakeProvider(sse_reply(events)), streaming=True)
+    msg = llm.invoke("x")
+    assert msg.tool_calls == []
+    assert [c["id"] for c in msg.invalid_tool_calls] == ["call_1"]
+
+
+def test_plain_invoke_does_not_stream() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    assert ChatAIMLAPI(api_key="k", **fake.clients()).invoke("hi").content == "ok"
+    assert "stream" not in fake.body
+
+
+def test_model_copy_gets_its_own_transport_with_the_new_fields() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    model = ChatAIMLAPI(api_key="sk-old", **fake.clients())
+    model.invoke("hi")
+    copied = model.model_copy(update={"api_key": SecretStr("sk-new"), "max_retries": 7})
+    copied.invoke("hi")
+    assert fake.requests[-1].headers["authorization"] == "Bearer sk-new"
+    assert copied._transport is not None and copied._transport.max_retries == 7
+    assert model._transport is not None and model._transport.max_retries == 2
+    deep = copy.deepcopy(model)
+    assert deep._transport is None
+    assert deep.http_client is model.http_client  # clients are shared resources, not values
+
+
+def test_changing_a_client_field_rebuilds_the_transport() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    model = ChatAIMLAPI(api_key="sk-old", **fake.clients())
+    model.invoke("hi")
+    model.api_key = SecretStr("sk-new")
+    model.invoke("hi")
+    assert fake.requests[-1].headers["authorization"] == "Bearer sk-new"
+    model.temperature = 0.5  # not a client field: the transport stays
+    transport = model._transport
+    model.invoke("hi")
+    assert model._transport is transport
+
+
+@pytest.mark.parametrize("key", ["sk-SE CRET", "sk-SECRET\u200b", "sk-\x00x"])
+def test_a_key_that_cannot_be_sent_is_rejected_without_showing_it(key: str) -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    model = ChatAIMLAPI(api_key=key, **fake.clients())
+    with pytest.raises(ValueError, match="AIMLAPI_API_KEY") as info:
+        model.invoke("hi")
+    assert "SE" not in str(info.value) and not fake.requests
+
+
+def test_surrounding_whitespace_of_a_key_is_dropped() -> None:
+    fake = FakeProvider(json_reply(completion("ok")))
+    ChatAIMLAPI(api_key="  sk-abc\n", **fake.clients()).invoke("hi")
+    assert fake.requests[0].headers["authorization"] == "Bearer sk-abc"
+
+
+def test_generate_over_several_prompts_sums_token_usage() -> None:
+    fake = FakeProvider()
+    model = ChatAIMLAPI(api_key="k", **fake.clients())
+    result = model.generate([[HumanMessage("a")], [HumanMessage("b")]])
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"]["total_tokens"] == 40
+    assert result.llm_output["model_name"] == "gpt-5.2-2025-12-11"
+
+
+def test_traces_show_the_base_url_without_credentials_or_query() -> None:
+    assert _public_url("https://u:p@gw.example/v1?key=s") == "https://gw.example/v1"
+    model = ChatAIMLAPI(api_key="k", base_url="https://u:p@gw.example/v1")
+    assert model._get_invocation_params()["base_url"] == "https://gw.example/v1"
+
+
+# -- reasoning text as content blocks ------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["reasoning_content", "reasoning"])
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_reasoning_text_becomes_a_reasoning_content_block(key: str, mode: str) -> None:
+    if mode.endswith("stream"):
+        chunks = text_chunks(["Hel", "lo"])
+        first = chunks[0]["choices"][0]["delta"]
+        first[key] = "Think"
+        chunks.insert(1, {**chunks[1], "choices": [{"index": 0, "delta": {key: "ing."}}]})
+        reply = sse_reply(chunks)
+    else:
+        body = completion("Hello")
+        body["choices"][0]["message"][key] = "Thinking."
+        reply = json_reply(body)
+    out = await run(make(ChatOxen, FakeProvider(reply)), mode, "x")
+    msg = out[0] if isinstance(out, tuple) else out
+    assert msg.content_blocks == [
+        {"type": "reasoning", "reasoning": "Thinking."},
+        {"type": "text", "text": "Hello"},
+    ]
+    assert msg.content == "Hello"
+
+
+def test_a_reply_without_reasoning_keeps_the_openai_blocks() -> None:
+    msg = make(ChatOxen, FakeProvider(json_reply(completion("Hello")))).invoke("x")
+    assert msg.response_metadata["model_provider"] == "openai"
+    assert msg.content_blocks == [{"type": "text", "text": "Hello"}]
+
+
+def test_params_follow_field_changes_and_copies() -> None:
+    provider = FakeProvider()
+    llm = make(ChatGPT52, provider, temperature=0.2)
+    llm.invoke("x")
+    assert provider.body["temperature"] == 0.2
+    llm.temperature = 0.4
+    llm.invoke("x")
+    assert provider.body["temperature"] == 0.4
+    llm.model_copy(update={"temperature": 0.9, "seed": 3}).invoke("x")
+    assert (provider.body["temperature"], provider.body["seed"]) == (0.9, 3)
+    llm.invoke("x", temperature=0.1)  # per-call values do not stick
+    llm.invoke("x")
+    assert provider.body["temperature"] == 0.4
+    assert "seed" not in provider.body
+
+
+@pytest.mark.parametrize("function", [None, {"arguments": '{"a": 1}'}])
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+async def test_a_nameless_streamed_tool_call_is_invalid_when_streamed(
+    function: Any, mode: str
+) -> None:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    nameless = {"index": 1, "id": "call_2", "type": "function", "function": function}
+    named = {"index": 0, "id": "call_1", "type": "function"}
+    events = [
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {**named, "function": {"name": "f", "arguments": '{"x"'}},
+                            nameless,
+                        ],
+                    },
+                }
+            ],
+        },
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": ": 2}"}}]},
+                }
+            ],
+        },
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    total = await run(make(ChatOxen, FakeProvider(sse_reply(events))), mode, "x")
+    assert [(c["name"], c["args"]) for c in total.tool_calls] == [("f", {"x": 2})]
+    assert [c["id"] for c in total.invalid_tool_calls] == ["call_2"]
+    assert all(c["name"] for c in total.tool_calls)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"temprature": 1},
+        {"user": "u"},
+        {"timeout": -1},
+        {"base_url": "ftp://x"},
+        {"reasoning_effort": "ultra"},
+        {"max_retries": -1},
+    ],
+)
+def test_construction_errors_never_show_the_key(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as info:
+        ChatAIMLAPI(api_key="sk-SECRETKEY1234567890", **kwargs)
+    assert "SECRETKEY" not in str(info.value)
+    assert "67890" not in str(info.value)

@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_gpt52 import _wire
 from langchain_gpt52._sse import SSEDecoder
 from langchain_gpt52._transport import Transport
-from langchain_gpt52.chat_models.base import _ChunkStep
+from langchain_gpt52.chat_models._assembly import ChunkStep
 from langchain_gpt52.errors import (
     APIError,
     APIResponseValidationError,
@@ -309,7 +309,7 @@ def test_parse_completion_returns_a_result_or_our_error(data: Any, extra: Any) -
 @example(chunks=[{"choices": [{"delta": {}}], "usage": {"prompt_tokens": 1}, "id": "x"}])
 def test_chunks_parse_and_merge_or_raise_our_error(chunks: list[Any]) -> None:
     merged: ChatGenerationChunk | None = None
-    step = _ChunkStep(None, lambda h: {"request_id": h.get("x-request-id")})
+    step = ChunkStep(None, lambda h: {"request_id": h.get("x-request-id")})
     try:
         for data in chunks:
             gen = _wire.chunk_to_generation(data)
@@ -415,7 +415,7 @@ def _split(raw: bytes, cuts: list[int]) -> list[bytes]:
 def test_stream_bytes_give_chunks_or_our_error(raw: bytes, cuts: list[int]) -> None:
     transport = _transport()
     decoder = SSEDecoder()
-    step = _ChunkStep(["STOP"], lambda h: {})
+    step = ChunkStep(["STOP"], lambda h: {})
     try:
         for piece in [*_split(raw, cuts), None]:
             chunks, done, error = transport._events(decoder, piece, {}, "req-1")

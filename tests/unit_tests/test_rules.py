@@ -1,265 +1,287 @@
-"""``check_params``: requests that cannot work are rejected before sending, with the fix."""
+"""The rules pipeline: each catalog row's rules, refused before sending or hinted on a 400."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 
 from langchain_gpt52 import ChatAIMLAPI, ChatGPT52, ChatOxen
-from langchain_gpt52._rules import ProviderSpec, check_params
+from langchain_gpt52._rules import check_request, upstream_hints
+from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.errors import BadRequestError
+from langchain_gpt52.providers import AIMLAPI, OPENAI_COMPATIBLE, OXEN, PROVIDERS, ModelRow
+from langchain_gpt52.providers import Provider as ProviderDescriptor
+from tests.unit_tests._chat_fakes import FakeProvider, clean_env, json_reply
 
-AIML = ChatAIMLAPI._spec
-OXEN = ChatOxen._spec
-GEN = ChatGPT52._spec
-AIML_MODEL = "openai/gpt-5-2"
-OXEN_MODEL = "gpt-5-2-chat-latest"
-GEN_MODEL = "gpt-5.2"
+__all__ = ["clean_env"]
 
-
-@pytest.mark.parametrize(
-    ("spec", "model"), [(AIML, AIML_MODEL), (OXEN, OXEN_MODEL), (GEN, GEN_MODEL)]
-)
-def test_minimal_effort_rejected_with_advice(spec: ProviderSpec, model: str) -> None:
-    with pytest.raises(ValueError, match="minimal") as info:
-        check_params(spec, model, {"reasoning_effort": "minimal"})
-    assert "use one of" in str(info.value)
-
-
-@pytest.mark.parametrize("effort", ["low", "medium", "high"])
-def test_aimlapi_accepts_documented_efforts(effort: str) -> None:
-    check_params(AIML, AIML_MODEL, {"reasoning_effort": effort})
+CLASSES: dict[str, type[BaseChatGPT52]] = {
+    "AI/ML API": ChatAIMLAPI,
+    "Oxen.ai": ChatOxen,
+    "OpenAI-compatible endpoint": ChatGPT52,
+}
+ROWS = [(p, row) for p in PROVIDERS for row in p.models]
+CHAT_ROWS = [(p, row) for p, row in ROWS if row.chat_completions]
+ALL_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
-@pytest.mark.parametrize("effort", ["none", "xhigh", "max", ""])
-def test_aimlapi_rejects_other_efforts(effort: str) -> None:
-    with pytest.raises(ValueError, match="AI/ML API") as info:
-        check_params(AIML, AIML_MODEL, {"reasoning_effort": effort})
-    assert "['high', 'low', 'medium']" in str(info.value)
+def _id(value: Any) -> str:
+    if isinstance(value, ModelRow):
+        return value.model
+    return str(getattr(value, "ls_provider", value))
 
 
-@pytest.mark.parametrize("effort", ["none", "low", "medium", "high", "xhigh"])
-def test_generic_accepts_gpt52_efforts(effort: str) -> None:
-    check_params(GEN, GEN_MODEL, {"reasoning_effort": effort})
+def make(provider: ProviderDescriptor, fake: FakeProvider, **kwargs: Any) -> BaseChatGPT52:
+    extra: dict[str, Any] = {"base_url": "https://gw.example/v1"}
+    return CLASSES[provider.name](api_key="k", **extra, **fake.clients(), **kwargs)
 
 
-def test_generic_rejects_unknown_effort() -> None:
-    with pytest.raises(ValueError, match="'ultra'"):
-        check_params(GEN, GEN_MODEL, {"reasoning_effort": "ultra"})
+def _reasoning_ok(provider: ProviderDescriptor, row: ModelRow, effort: str) -> bool:
+    documented = provider.params.get("reasoning_effort")
+    if documented is not None and documented.problem(effort):
+        return False
+    return row.efforts is None or effort in row.efforts
 
 
-def test_oxen_chat_latest_effort_only_medium() -> None:
-    check_params(OXEN, OXEN_MODEL, {"reasoning_effort": "medium"})
-    for effort in ("low", "high", "none", "xhigh"):
-        with pytest.raises(ValueError, match=r"\['medium'\]"):
-            check_params(OXEN, OXEN_MODEL, {"reasoning_effort": effort})
-
-
-def test_chat_latest_effort_only_medium_on_any_provider() -> None:
-    with pytest.raises(ValueError, match=r"\['medium'\]"):
-        check_params(GEN, "gpt-5.2-chat-latest", {"reasoning_effort": "high"})
-
-
-@pytest.mark.parametrize("temperature", [0, 0.0, 0.7, 2])
-def test_oxen_chat_latest_temperature_only_1(temperature: float) -> None:
-    with pytest.raises(ValueError, match="temperature=1") as info:
-        check_params(OXEN, OXEN_MODEL, {"temperature": temperature})
-    assert str(temperature) in str(info.value)
-
-
-@pytest.mark.parametrize("temperature", [1, 1.0, None])
-def test_oxen_chat_latest_temperature_1_ok(temperature: float | None) -> None:
-    check_params(OXEN, OXEN_MODEL, {"temperature": temperature})
-
-
-def test_oxen_other_model_temperature_ok() -> None:
-    check_params(OXEN, "some-other-model", {"temperature": 0.2})
-
-
-@pytest.mark.parametrize(
-    ("param", "value"),
-    [("temperature", 0.5), ("top_p", 0.9), ("logprobs", True), ("top_logprobs", 3)],
-)
-@pytest.mark.parametrize(
-    ("spec", "model", "fix"),
-    [
-        (AIML, AIML_MODEL, "remove reasoning_effort"),
-        (GEN, GEN_MODEL, "set reasoning_effort='none'"),
-    ],
-)
-def test_sampling_with_reasoning_rejected(
-    spec: ProviderSpec, model: str, fix: str, param: str, value: Any
+@pytest.mark.parametrize(("provider", "row"), CHAT_ROWS, ids=_id)
+@pytest.mark.parametrize("effort", ALL_EFFORTS)
+def test_each_row_accepts_its_efforts_and_refuses_the_rest_before_sending(
+    provider: ProviderDescriptor, row: ModelRow, effort: str
 ) -> None:
-    params: dict[str, Any] = {"reasoning_effort": "high", param: value}
-    if param == "top_logprobs":
-        params["logprobs"] = True
-    with pytest.raises(ValueError, match="reasoning") as info:
-        check_params(spec, model, params)
-    assert fix in str(info.value)
+    fake = FakeProvider()
+    llm = make(provider, fake, model=row.model)
+    if _reasoning_ok(provider, row, effort):
+        llm.invoke("hi", reasoning_effort=effort)
+        assert fake.body["reasoning_effort"] == effort
+        make(provider, fake, model=row.model, reasoning_effort=effort)
+        return
+    with pytest.raises(ValueError, match="reasoning_effort") as call_err:
+        llm.invoke("hi", reasoning_effort=effort)
+    with pytest.raises(ValueError, match="reasoning_effort") as ctor_err:
+        make(provider, fake, model=row.model, reasoning_effort=effort)
+    # One function at construction and per call: the same message.
+    assert str(call_err.value) in str(ctor_err.value)
+    assert "use one of" in str(call_err.value)
+    assert fake.requests == []
 
 
+def test_oxen_reasoning_snapshot_takes_high_effort() -> None:
+    fake = FakeProvider()
+    llm = make(OXEN, fake, model="gpt-5-2-2025-12-11", reasoning_effort="high")
+    llm.invoke("hi")
+    assert fake.body["reasoning_effort"] == "high"
+
+
+@pytest.mark.parametrize(("provider", "row"), CHAT_ROWS, ids=_id)
+def test_each_row_output_cap(provider: ProviderDescriptor, row: ModelRow) -> None:
+    assert row.max_output_tokens is not None
+    fake = FakeProvider()
+    llm = make(provider, fake, model=row.model)
+    llm.invoke("hi", max_tokens=row.max_output_tokens)
+    assert fake.body[provider.max_tokens_field] == row.max_output_tokens
+    with pytest.raises(ValueError, match="exceeds the output limit"):
+        llm.invoke("hi", max_tokens=row.max_output_tokens + 1)
+    with pytest.raises(ValueError, match="exceeds the output limit"):
+        make(provider, fake, model=row.model, max_tokens=row.max_output_tokens + 1)
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=_id)
 @pytest.mark.parametrize(
-    "params",
+    ("params", "fragment"),
     [
-        {"reasoning_effort": "none", "temperature": 0.2, "top_p": 0.5, "logprobs": True},
-        {"reasoning_effort": "high", "temperature": 1, "top_p": 1, "logprobs": False},
-        {"temperature": 0.0, "top_p": 0.3},
+        ({"temperature": 5}, "temperature=5 .* between 0 and 2"),
+        ({"temperature": -0.1}, "between 0 and 2"),
+        ({"top_p": 1.5}, "top_p=1.5 .* and 1"),
+        ({"temperature": "hot"}, "use a number"),
+        ({"max_tokens": 0}, "max_tokens=0 .* at least 1"),
+        ({"max_tokens": 2.5}, "use an integer"),
     ],
 )
-def test_sampling_allowed(params: dict[str, Any]) -> None:
-    check_params(GEN, GEN_MODEL, params)
-
-
-def test_sampling_with_reasoning_other_model_not_checked() -> None:
-    check_params(GEN, "gpt-4o", {"reasoning_effort": "high", "temperature": 0.3})
-
-
-@pytest.mark.parametrize(
-    ("param", "value"),
-    [("verbosity", "low"), ("frequency_penalty", 0.5), ("presence_penalty", -0.5)],
-)
-def test_aimlapi_unsupported_params_hint_model_kwargs(param: str, value: Any) -> None:
-    with pytest.raises(ValueError, match="AI/ML API does not support") as info:
-        check_params(AIML, AIML_MODEL, {param: value})
-    assert f"model_kwargs={{'{param}': ...}}" in str(info.value)
-
-
-@pytest.mark.parametrize(("spec", "model"), [(OXEN, OXEN_MODEL), (GEN, GEN_MODEL)])
-def test_penalties_allowed_elsewhere(spec: ProviderSpec, model: str) -> None:
-    check_params(spec, model, {"frequency_penalty": 0.5, "presence_penalty": 0.1})
-
-
-def test_n_with_stream() -> None:
-    with pytest.raises(ValueError, match="n > 1"):
-        check_params(GEN, GEN_MODEL, {"n": 2, "stream": True})
-    check_params(GEN, GEN_MODEL, {"n": 2, "stream": False})
-    check_params(GEN, GEN_MODEL, {"n": 1, "stream": True})
-
-
-def test_top_logprobs_requires_logprobs() -> None:
-    with pytest.raises(ValueError, match="logprobs=True"):
-        check_params(GEN, GEN_MODEL, {"top_logprobs": 2})
-    with pytest.raises(ValueError, match="logprobs=True"):
-        check_params(GEN, GEN_MODEL, {"top_logprobs": 2, "logprobs": False})
-    check_params(GEN, GEN_MODEL, {"top_logprobs": 2, "logprobs": True})
-
-
-@pytest.mark.parametrize("name", ["max_tokens", "max_completion_tokens"])
-@pytest.mark.parametrize("value", [0, -5, 1.5, "10"])
-def test_max_tokens_must_be_positive_int(name: str, value: Any) -> None:
-    with pytest.raises(ValueError, match="positive integer"):
-        check_params(GEN, GEN_MODEL, {name: value})
-
-
-@pytest.mark.parametrize(
-    ("spec", "model", "cap"),
-    [(AIML, AIML_MODEL, 128_000), (OXEN, OXEN_MODEL, 16_384), (GEN, GEN_MODEL, 128_000)],
-)
-def test_max_tokens_provider_cap(spec: ProviderSpec, model: str, cap: int) -> None:
-    check_params(spec, model, {"max_tokens": cap})
-    with pytest.raises(ValueError, match=f"exceeds.*{cap}"):
-        check_params(spec, model, {"max_tokens": cap + 1})
-
-
-def test_clean_params_pass() -> None:
-    check_params(AIML, AIML_MODEL, {"max_tokens": 100, "seed": 1, "n": 1, "stream": True})
-    check_params(OXEN, OXEN_MODEL, {"max_tokens": 100, "temperature": 1})
-    check_params(GEN, GEN_MODEL, {})
-
-
-# -- the same rules through the model, and the model_kwargs escape hatch -------------------
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(request.content))
-        return httpx.Response(
-            200,
-            json={
-                "id": "x",
-                "model": "m",
-                "choices": [{"index": 0, "message": {"content": "ok"}, "finish_reason": "stop"}],
-            },
-        )
-
-
-def test_rules_raise_before_sending() -> None:
-    rec = _Recorder()
-    llm = ChatAIMLAPI(
-        api_key="k",
-        reasoning_effort="minimal",
-        http_client=httpx.Client(transport=httpx.MockTransport(rec)),
-    )
-    with pytest.raises(ValueError, match="minimal"):
-        llm.invoke("hi")
-    llm2 = ChatOxen(api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(rec)))
-    with pytest.raises(ValueError, match="temperature=1"):
-        llm2.invoke("hi", temperature=0.3)
-    with pytest.raises(ValueError, match="exceeds"):
-        llm2.invoke("hi", max_tokens=20_000)
-    assert rec.bodies == []
-
-
-def test_model_kwargs_escape_hatch_not_checked() -> None:
-    rec = _Recorder()
-    client = httpx.Client(transport=httpx.MockTransport(rec))
-    llm = ChatAIMLAPI(
-        api_key="k",
-        http_client=client,
-        model_kwargs={"verbosity": "low", "frequency_penalty": 0.5, "reasoning_effort": "minimal"},
-    )
-    assert llm.invoke("hi").content == "ok"
-    body = rec.bodies[-1]
-    assert body["verbosity"] == "low"
-    assert body["frequency_penalty"] == 0.5
-    assert body["reasoning_effort"] == "minimal"
-
-    oxen = ChatOxen(api_key="k", http_client=client, extra_body={"temperature": 0.2})
-    assert oxen.invoke("hi").content == "ok"
-    assert rec.bodies[-1]["temperature"] == 0.2
-
-
-def test_model_kwargs_cannot_repeat_set_fields() -> None:
-    # Set both ways: ambiguous.
-    with pytest.raises(ValueError, match="model_kwargs must not repeat"):
-        ChatAIMLAPI(api_key="k", temperature=0.2, model_kwargs={"temperature": 0.5})
-    # Client fields never go in the body.
-    with pytest.raises(ValueError, match="model_kwargs must not repeat"):
-        ChatAIMLAPI(api_key="k", model_kwargs={"max_retries": 5})
-    # An unset completion parameter is the escape hatch.
-    ChatAIMLAPI(api_key="k", model_kwargs={"temperature": 0.5})
+def test_documented_ranges_refused_on_every_provider(
+    provider: ProviderDescriptor, params: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        check_request(provider, "some-unlisted-model", params)
 
 
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"temperature": 5}, "temperature must be between 0 and 2"),
-        ({"temperature": -0.1}, "temperature must be between 0 and 2"),
-        ({"top_p": 1.5}, "top_p must be between 0 and 1"),
-        ({"frequency_penalty": 3}, "frequency_penalty must be between -2 and 2"),
-        ({"presence_penalty": "high"}, "presence_penalty must be a number"),
-        ({"logprobs": True, "top_logprobs": 21}, "top_logprobs must be between 0 and 20"),
-        ({"n": 0}, "n must be a positive integer"),
-        ({"n": 1.5}, "n must be a positive integer"),
+        ({"seed": 0}, "seed=0 is not accepted by AI/ML API.*at least 1"),
+        ({"top_p": 0.001}, "between 0.01 and 1"),
+        ({"verbosity": "low"}, "'verbosity' is not in AI/ML API's request schema"),
+        ({"frequency_penalty": 0}, "model_kwargs"),
+        ({"presence_penalty": 0.5}, "model_kwargs"),
     ],
 )
-def test_per_call_values_out_of_range_are_rejected(
-    params: dict[str, object], fragment: str
-) -> None:
-
+def test_aimlapi_schema(params: dict[str, Any], fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
-        check_params(ChatGPT52._spec, "gpt-4.1", params)
+        check_request(AIMLAPI, "openai/gpt-5-2", params)
 
 
-def test_values_inside_the_ranges_pass() -> None:
+def test_oxen_sends_undocumented_fields_as_given() -> None:
+    check_request(OXEN, "gpt-5-2-chat-latest", {"seed": 3, "verbosity": "low", "n": 1})
 
-    check_params(
-        ChatGPT52._spec,
-        "gpt-4.1",
-        {"temperature": 2, "top_p": 1, "frequency_penalty": -2, "n": 3, "logprobs": True},
+
+@pytest.mark.parametrize("model", ["gpt-5.2-chat-latest", "gpt-5-2-chat-latest"])
+def test_unknown_ids_get_only_the_schema_rules(model: str) -> None:
+    # Rules of one model id never apply to another: an unlisted id is not a catalog row.
+    check_request(OXEN, model + "-preview", {"temperature": 0.3, "reasoning_effort": "low"})
+    assert upstream_hints(OXEN, model + "-preview", {"temperature": 0.3}) == []
+
+
+def test_combinations() -> None:
+    with pytest.raises(ValueError, match="n > 1 cannot be streamed"):
+        check_request(OPENAI_COMPATIBLE, "gpt-5.2", {"n": 2, "stream": True})
+    with pytest.raises(ValueError, match="top_logprobs requires logprobs=True"):
+        check_request(OPENAI_COMPATIBLE, "gpt-5.2", {"top_logprobs": 2})
+
+
+def test_responses_only_model_is_refused_with_the_reason() -> None:
+    fake = FakeProvider()
+    with pytest.raises(ValueError, match="Responses API only"):
+        make(OPENAI_COMPATIBLE, fake, model="gpt-5.2-pro")
+    llm = make(OPENAI_COMPATIBLE, fake)
+    with pytest.raises(ValueError, match="Responses API only"):
+        llm.invoke("hi", model="gpt-5.2-pro")
+    assert fake.requests == []
+
+
+SEED_OXEN = {
+    "temperature": 0.7,
+    "max_tokens": 1024,
+    "top_p": 1.0,
+    "frequency_penalty": 0,
+    "presence_penalty": 0,
+}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_oxen_seed_example_reaches_the_wire_as_written(stream: bool) -> None:
+    fake = FakeProvider()
+    llm = ChatOxen(api_key="k", **fake.clients(), **SEED_OXEN)
+    if stream:
+        fake.replies = [json_reply({"error": {"message": "stream refused"}}, status=400)]
+        with pytest.raises(BadRequestError):
+            list(llm.stream("Hello, what can you do?"))
+    else:
+        llm.invoke("Hello, what can you do?")
+    body = fake.body
+    assert body["model"] == "gpt-5-2-chat-latest"
+    assert body["messages"] == [{"role": "user", "content": "Hello, what can you do?"}]
+    for key, value in SEED_OXEN.items():
+        assert body[key] == value
+        assert type(body[key]) is type(value)
+
+
+def test_aimlapi_seed_example_reaches_the_wire_as_written() -> None:
+    fake = FakeProvider()
+    ChatAIMLAPI(api_key="k", **fake.clients()).invoke("Hello")
+    assert fake.body == {
+        "model": "openai/gpt-5-2",
+        "messages": [{"role": "user", "content": "Hello"}],
+    }
+
+
+UPSTREAM_TEXT = (
+    "Unsupported value: 'temperature' does not support 0.7 with this model. "
+    "Only the default (1) value is supported."
+)
+
+
+@pytest.mark.parametrize(("provider", "row"), [r for r in CHAT_ROWS if r[1].upstream], ids=_id)
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+def test_upstream_rule_is_sent_and_a_400_names_it(
+    provider: ProviderDescriptor, row: ModelRow, mode: str
+) -> None:
+    breaking = (
+        {"temperature": 0.7}
+        if "temperature" in repr(row.upstream)
+        else {"temperature": 0.7, "reasoning_effort": "high"}
     )
+    assert upstream_hints(provider, row.model, breaking)
+    fake = FakeProvider(json_reply({"error": {"message": UPSTREAM_TEXT}}, status=400))
+    llm = make(provider, fake, model=row.model, max_retries=0)
+    with pytest.raises(BadRequestError) as info:
+        if mode == "invoke":
+            llm.invoke("hi", **breaking)
+        else:
+            list(llm.stream("hi", **breaking))
+    text = str(info.value)
+    assert UPSTREAM_TEXT in text
+    hint = text.splitlines()[-1]
+    assert hint.startswith("hint: ")
+    assert "temperature" in hint
+    assert fake.body["temperature"] == 0.7
+
+
+def test_a_400_without_a_broken_upstream_rule_has_no_hint() -> None:
+    fake = FakeProvider(json_reply({"error": {"message": "bad"}}, status=400))
+    llm = ChatOxen(api_key="k", **fake.clients(), max_retries=0)
+    with pytest.raises(BadRequestError) as info:
+        llm.invoke("hi", temperature=1)
+    assert "hint:" not in str(info.value)
+
+
+def test_model_kwargs_escape_hatch_not_checked() -> None:
+    fake = FakeProvider()
+    llm = ChatAIMLAPI(
+        api_key="k",
+        **fake.clients(),
+        model_kwargs={"verbosity": "low", "frequency_penalty": 0.5, "reasoning_effort": "minimal"},
+    )
+    llm.invoke("hi")
+    assert fake.body["verbosity"] == "low"
+    assert fake.body["frequency_penalty"] == 0.5
+    assert fake.body["reasoning_effort"] == "minimal"
+
+
+def test_model_kwargs_cannot_repeat_set_fields() -> None:
+    with pytest.raises(ValueError, match="model_kwargs must not repeat"):
+        ChatAIMLAPI(api_key="k", temperature=0.2, model_kwargs={"temperature": 0.5})
+    with pytest.raises(ValueError, match="model_kwargs must not repeat"):
+        ChatAIMLAPI(api_key="k", model_kwargs={"max_retries": 5})
+    ChatAIMLAPI(api_key="k", model_kwargs={"temperature": 0.5})
+
+
+def test_same_rule_at_construction_and_per_call() -> None:
+    fake = FakeProvider()
+    with pytest.raises(ValueError) as ctor:
+        ChatGPT52(base_url="https://gw.example/v1", api_key="k", top_p=1.5)
+    llm = ChatGPT52(base_url="https://gw.example/v1", api_key="k", **fake.clients())
+    with pytest.raises(ValueError) as call:
+        llm.invoke("hi", top_p=1.5)
+    assert str(call.value) in str(ctor.value)
+    assert fake.requests == []
+    # Upstream-only: accepted at construction, sent per call.
+    ChatOxen(api_key="k", temperature=0.5, reasoning_effort="high")
+
+
+def test_no_pydantic_bounds_on_completion_fields() -> None:
+    for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "n"):
+        assert BaseChatGPT52.model_fields[name].metadata == [], name
+
+
+def test_mock_transport_type() -> None:
+    assert isinstance(FakeProvider().clients()["http_client"], httpx.Client)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"seed": 0}, "seed=0 is not accepted by AI/ML API.*at least 1"),
+        ({"top_p": 0.001}, "top_p=0.001 is not accepted by AI/ML API.*between 0.01 and 1"),
+    ],
+)
+def test_aimlapi_schema_ranges_are_checked_before_sending(
+    kwargs: dict[str, Any], fragment: str
+) -> None:
+    fake = FakeProvider()
+    with pytest.raises(ValueError, match=fragment):
+        ChatAIMLAPI(api_key="k", **fake.clients()).invoke("hi", **kwargs)
+    assert not fake.requests
+    ChatOxen(api_key="k", **fake.clients()).invoke("hi", seed=0)  # Oxen has no such rule
+    assert fake.body["seed"] == 0

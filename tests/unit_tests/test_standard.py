@@ -136,7 +136,7 @@ class TestChatGPT52Standard(_Common):
 
     @property
     def model_override_value(self) -> str:
-        return "gpt-5.2-pro"
+        return "gpt-5.2-chat-latest"
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:

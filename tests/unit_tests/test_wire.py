@@ -18,6 +18,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGenerationChunk
 
+from langchain_gpt52 import ChatAIMLAPI
 from langchain_gpt52._wire import (
     build_body,
     chunk_to_generation,
@@ -28,6 +29,7 @@ from langchain_gpt52._wire import (
     usage_to_metadata,
 )
 from langchain_gpt52.errors import APIResponseValidationError
+from tests.unit_tests._chat_fakes import FakeProvider
 
 # -- format_messages -----------------------------------------------------------------------
 
@@ -386,7 +388,8 @@ def test_parse_aimlapi_sample() -> None:
     msg = gen.message
     assert isinstance(msg, AIMessage)
     assert msg.content == "Hello! What can I help you with today?"
-    assert msg.id == "chatcmpl-Clk2iHw9Ks69NbBl9e0of5eEDExoq"
+    assert msg.id is None  # langchain-core assigns a run-unique id
+    assert msg.response_metadata["id"] == "chatcmpl-Clk2iHw9Ks69NbBl9e0of5eEDExoq"
     assert msg.additional_kwargs == {}  # refusal null and empty annotations are dropped
     assert msg.tool_calls == []
     assert msg.usage_metadata == {
@@ -645,7 +648,7 @@ def test_chunk_role_chunk() -> None:
     assert msg.response_metadata == {}
     assert msg.usage_metadata is None
     assert msg.additional_kwargs == {}
-    assert msg.id == "chatcmpl-stream1"
+    assert msg.id is None  # langchain-core assigns a run-unique id
     assert gen.generation_info is None
 
 
@@ -792,7 +795,7 @@ def test_merge_realistic_text_stream() -> None:
     msg = total.message
     assert isinstance(msg, AIMessageChunk)
     assert msg.content == "Hello!"
-    assert msg.id == "chatcmpl-stream1"
+    assert msg.id is None  # langchain-core assigns a run-unique id
     assert msg.usage_metadata == {
         "input_tokens": 7,
         "output_tokens": 3,
@@ -936,3 +939,94 @@ def test_merge_refusal_stream() -> None:
     msg = _merge(chunks).message
     assert msg.content == ""
     assert msg.additional_kwargs["refusal"] == "I can't help."
+
+
+# -- checks before sending, the plain-text fast path, nameless tool calls -----------------
+
+
+def test_a_tool_message_answering_no_earlier_call_is_refused() -> None:
+    messages = [
+        HumanMessage("hi"),
+        AIMessage("", tool_calls=[{"name": "f", "args": {}, "id": "call_1"}]),
+        ToolMessage("ok", tool_call_id="call_1"),
+        ToolMessage("stray", tool_call_id="call_9"),
+    ]
+    with pytest.raises(ValueError, match=r"messages\[3\]: ToolMessage tool_call_id 'call_9'"):
+        format_messages(messages)
+    assert len(format_messages(messages[:3])) == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "data:image/png;base64,not base64!!",
+        "data:image/png;base64,",
+        "data:image/png,iVBORw0KGgo=",
+        "data:image/png;base64,iVBORw0KGgo",
+    ],
+)
+def test_a_malformed_base64_data_url_is_refused(url: str) -> None:
+    part = {"type": "image_url", "image_url": {"url": url}}
+    message = HumanMessage(content=[{"type": "text", "text": "see"}, part])
+    with pytest.raises(ValueError, match=r"messages\[1\]: image data URL is malformed"):
+        format_messages([SystemMessage("s"), message])
+
+
+def test_a_valid_data_url_and_a_plain_url_pass() -> None:
+    for url in ("data:image/png;base64,iVBORw0KGgo=", "https://example.com/cat.png"):
+        part = {"type": "image_url", "image_url": {"url": url}}
+        format_messages([HumanMessage(content=[part])])
+
+
+def test_plain_string_messages_skip_the_general_converter(monkeypatch: pytest.MonkeyPatch) -> None:
+    import langchain_gpt52._wire as wire
+
+    messages = [SystemMessage("s"), HumanMessage("h"), AIMessage("a"), HumanMessage("h2")]
+    expected = wire.convert_to_openai_messages(messages)
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("general converter called")
+
+    monkeypatch.setattr(wire, "convert_to_openai_messages", boom)
+    assert format_messages(messages) == expected
+    assert format_messages(messages, system_role="developer")[0]["role"] == "developer"
+    with pytest.raises(ValueError, match="developer"):
+        monkeypatch.undo()
+        format_messages(messages, system_role="developer", allow_developer=False)
+
+
+@pytest.mark.parametrize("function", [None, {"arguments": "{}"}, {"name": "", "arguments": "{}"}])
+def test_a_nameless_tool_call_is_invalid_not_callable(function: Any) -> None:
+    raw = {"id": "call_1", "type": "function", "function": function}
+    body = {
+        "id": "c",
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "tool_calls": [raw]},
+                "finish_reason": "tool_calls",
+            }
+        ],
+    }
+    msg = parse_completion(body).generations[0].message
+    assert isinstance(msg, AIMessage)
+    assert msg.tool_calls == []
+    assert len(msg.invalid_tool_calls) == 1
+
+
+def test_strict_tool_calls_reports_a_nameless_streamed_call() -> None:
+    chunk = AIMessageChunk(
+        content="",
+        tool_call_chunks=[{"name": None, "args": "{}", "id": "call_1", "index": 0}],
+    )
+    msg = strict_tool_calls(chunk)
+    assert msg.tool_calls == []
+    assert msg.invalid_tool_calls[0]["error"] == "tool call has no function name"
+
+
+def test_a_tool_without_parameters_gets_an_empty_object_schema() -> None:
+    fake = FakeProvider()
+    model = ChatAIMLAPI(api_key="k", **fake.clients())
+    model.bind_tools([{"type": "function", "function": {"name": "ping"}}]).invoke("hi")
+    assert fake.body["tools"][0]["function"]["parameters"] == {"type": "object", "properties": {}}

@@ -1,0 +1,195 @@
+"""The shapes of provider knowledge: a descriptor per provider and a catalog row per model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_gpt52._prices import Price
+
+__all__ = [
+    "EffortIn",
+    "ModelRow",
+    "OnlyDefault",
+    "Param",
+    "Provider",
+    "SamplingNeedsNoReasoning",
+    "UpstreamRule",
+]
+
+
+@dataclass(frozen=True)
+class Param:
+    """What a schema documents for one request field: a range, an enum, or a type."""
+
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] | None = None
+    integer: bool = False
+    boolean: bool = False
+    number: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is invalid for this field, or None (a bare ``Param()``: any value)."""
+        if self.choices is not None:
+            return None if value in self.choices else f"use one of {list(self.choices)}"
+        if self.boolean:
+            return None if isinstance(value, bool) else "use True or False"
+        numeric = self.number or self.integer or self.low is not None or self.high is not None
+        if not numeric:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "use a number"
+        if self.integer and not isinstance(value, int):
+            return "use an integer"
+        if self.low is not None and value < self.low:
+            return self.bounds()
+        if self.high is not None and value > self.high:
+            return self.bounds()
+        return None
+
+    def bounds(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        if self.high is None:
+            return f"use {kind} of at least {self.low}"
+        return f"use {kind} between {self.low} and {self.high}"
+
+
+@dataclass(frozen=True)
+class UpstreamRule:
+    """A rule only the upstream model is known to apply (the provider does not document it)."""
+
+    def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
+        """A one-line hint naming the rule when ``params`` break it, else None."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The rule in a few words (for ``docs/parameters.md``)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class OnlyDefault(UpstreamRule):
+    """The model accepts only the default value of ``param``."""
+
+    param: str
+    default: Any
+
+    def describe(self) -> str:
+        return f"`{self.param}` only {self.default!r}"
+
+    def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
+        value = params.get(self.param)
+        if value is None or value == self.default:
+            return None
+        return (
+            f"{row.model} upstream accepts only the default {self.param}={self.default!r} "
+            f"(got {value!r}): remove {self.param} or set it to {self.default!r}"
+        )
+
+
+@dataclass(frozen=True)
+class EffortIn(UpstreamRule):
+    """The model accepts only these ``reasoning_effort`` values."""
+
+    efforts: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "`reasoning_effort` only " + " / ".join(self.efforts)
+
+    def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
+        effort = params.get("reasoning_effort")
+        if effort is None or effort in self.efforts:
+            return None
+        return (
+            f"{row.model} upstream accepts reasoning_effort in {list(self.efforts)} "
+            f"(got {effort!r}): use one of them or leave it unset"
+        )
+
+
+_SAMPLING = ("temperature", "top_p", "logprobs", "top_logprobs")
+
+
+@dataclass(frozen=True)
+class SamplingNeedsNoReasoning(UpstreamRule):
+    """Sampling parameters are accepted only with ``reasoning_effort`` unset or ``"none"``."""
+
+    def describe(self) -> str:
+        return "sampling (" + ", ".join(_SAMPLING) + ") only with `reasoning_effort` none"
+
+    def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
+        effort = params.get("reasoning_effort") or row.default_effort
+        if effort in (None, "none"):
+            return None
+        for name in _SAMPLING:
+            if params.get(name) not in (None, False):
+                return (
+                    f"{row.model} upstream accepts {name} only with reasoning_effort='none' "
+                    f"(got reasoning_effort={effort!r}): set reasoning_effort='none' or "
+                    f"remove {name}"
+                )
+        return None
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model as one provider serves it."""
+
+    model: str
+    context_window: int | None
+    max_output_tokens: int | None
+    efforts: tuple[str, ...] | None
+    """``reasoning_effort`` values this provider documents for the model (others refused)."""
+    default_effort: str | None
+    price: Price | None
+    source: str
+    """Where the row's facts come from."""
+    inputs: tuple[str, ...] = ("text", "image")
+    upstream: tuple[UpstreamRule, ...] = ()
+    """Rules known only upstream: sent as given, named in the error if the provider says 400."""
+    chat_completions: bool = True
+    """False for a model served only by the Responses API (refused before sending)."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """Everything provider-specific, as data."""
+
+    name: str
+    """Human name used in errors, e.g. ``"AI/ML API"``."""
+    ls_provider: str
+    key_env: str
+    base_url_env: str
+    default_base_url: str | None
+    default_model: str | None
+    params: Mapping[str, Param]
+    """Request fields the provider's schema documents, with their enums and ranges."""
+    strict_schema: bool
+    """True when the provider validates bodies against its schema: undocumented fields refused."""
+    max_tokens_field: str = "max_tokens"
+    roles: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
+    request_id_headers: tuple[str, ...] = ("x-request-id",)
+    cost_headers: Mapping[str, str] = field(default_factory=dict)
+    """Response header -> ``response_metadata`` key of the call's cost."""
+    status_hints: Mapping[int, str] = field(default_factory=dict)
+    """What an error status means on this provider (for the error mapping)."""
+    models_route: str | None = None
+    """The provider's model-details route (``{model}`` is the model id), relative to the base."""
+    models: tuple[ModelRow, ...] = ()
+
+    @property
+    def developer_role(self) -> bool:
+        return "developer" in self.roles
+
+    @property
+    def send_stop(self) -> bool:
+        """Whether ``stop`` is sent (it is enforced client-side either way)."""
+        return not self.strict_schema or "stop" in self.params
+
+    def row(self, model: str) -> ModelRow | None:
+        """The catalog row of ``model``, or None for an id not in the catalog."""
+        for row in self.models:
+            if row.model == model:
+                return row
+        return None

@@ -1,0 +1,65 @@
+"""Oxen.ai: its descriptor and the GPT-5.2 models it serves."""
+
+from __future__ import annotations
+
+from langchain_gpt52.providers._openai_schema import GPT52_EFFORTS, GPT52_PRICE, OPENAI_PARAMS
+from langchain_gpt52.providers._types import (
+    EffortIn,
+    ModelRow,
+    OnlyDefault,
+    Provider,
+    SamplingNeedsNoReasoning,
+)
+
+__all__ = ["OXEN"]
+
+OXEN = Provider(
+    name="Oxen.ai",
+    ls_provider="oxen",
+    key_env="OXEN_API_KEY",
+    base_url_env="OXEN_BASE_URL",
+    default_base_url="https://hub.oxen.ai/api/ai",
+    default_model="gpt-5-2-chat-latest",
+    params={
+        k: OPENAI_PARAMS[k]
+        for k in (
+            "temperature",
+            "top_p",
+            "frequency_penalty",
+            "presence_penalty",
+            "max_tokens",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "response_format",
+        )
+    },
+    strict_schema=False,
+    roles=frozenset({"system", "user", "assistant", "tool"}),
+    request_id_headers=("x-request-id",),
+    models_route="/models/{model}",
+    models=(
+        ModelRow(
+            model="gpt-5-2-chat-latest",
+            context_window=128_000,
+            max_output_tokens=16_384,
+            efforts=None,
+            default_effort="medium",
+            price=GPT52_PRICE,
+            source="Oxen.ai model page gpt-5-2-chat-latest (seeds/oxen-gpt-5-2-chat.md)",
+            inputs=("text", "image", "pdf"),
+            upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
+        ),
+        ModelRow(
+            model="gpt-5-2-2025-12-11",
+            context_window=400_000,
+            max_output_tokens=128_000,
+            efforts=GPT52_EFFORTS,
+            default_effort="none",
+            price=GPT52_PRICE,
+            source="Oxen.ai reasoning snapshot (PROVIDERS.md); price: OpenAI gpt-5.2",
+            inputs=("text", "image", "pdf"),
+            upstream=(SamplingNeedsNoReasoning(),),
+        ),
+    ),
+)
