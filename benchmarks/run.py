@@ -540,17 +540,17 @@ def table(rows: list[Row]) -> str:
 
 
 SWEEP_LIMITS = [
-    (100, 20, "httpx default"),
-    (256, 16, "DEFAULT_LIMITS"),
+    (100, 20, "httpx2 default"),
+    (256, 16, "httpcore 1.0 choice"),
     (256, 32, ""),
-    (256, 64, "before"),
+    (256, 64, "DEFAULT_LIMITS"),
     (1000, 100, "openai SDK's numbers"),
 ]
 
 
 def sweep_limits(settings: Settings, log: Callable[[str], None]) -> str:
     """ChatAIMLAPI at 200-way ``ainvoke`` and ``abatch(64)`` under several pool limits."""
-    import httpx
+    import httpx2
 
     from langchain_gpt52 import _transport
 
@@ -570,7 +570,7 @@ def sweep_limits(settings: Settings, log: Callable[[str], None]) -> str:
             with spawned(args) as (url,), asyncio.Runner() as runner:
                 for total, keep, label in SWEEP_LIMITS:
                     log(f"limits {total}/{keep}, delay {delay} s ...")
-                    _transport.DEFAULT_LIMITS = httpx.Limits(
+                    _transport.DEFAULT_LIMITS = httpx2.Limits(
                         max_connections=total, max_keepalive_connections=keep, keepalive_expiry=30
                     )
                     client = sc.make_client("ours", "aimlapi", url)

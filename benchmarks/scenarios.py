@@ -34,7 +34,7 @@ KINDS = ("floor", "ours", "openai")
 # The floor's pool limits are langchain_gpt52._transport.DEFAULT_LIMITS (the smoke test checks),
 # so the concurrency rows compare client code, not pool settings; spelled out so the floor's
 # process never imports langchain.
-FLOOR_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=16, keepalive_expiry=30)
+FLOOR_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=32, keepalive_expiry=30)
 
 PROMPT = "Summarise the plot of Hamlet, the play by Shakespeare, in a single short line."
 TOOL_PROMPT = "What is the weather in Paris right now? Call get_weather."

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, ClassVar, Literal
 
-import httpx
+import httpx2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
@@ -33,16 +33,27 @@ from langchain_core.utils.function_calling import (
     convert_to_openai_tool,
 )
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from langchain_gpt52 import _wire
 from langchain_gpt52._rules import ProviderSpec, check_params
 from langchain_gpt52._stop import StopFilter, cut_at_stop
-from langchain_gpt52._transport import Transport
+from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.errors import (
     APIResponseValidationError,
     RefusalError,
+    redact_validation_error,
     request_id_from_headers,
+    secrets_in,
 )
 
 __all__ = ["BaseChatGPT52"]
@@ -111,8 +122,9 @@ class BaseChatGPT52(BaseChatModel):
     verbosity: Literal["low", "medium", "high"] | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Seconds (or an ``httpx.Timeout``) per request; default 600 s read, 10 s connect."""
+    timeout: Any = Field(default=None, alias="request_timeout")
+    """Seconds (or an ``httpx2``/``httpx`` ``Timeout``) per request; default 600 s read, 10 s
+    connect."""
     stream_chunk_timeout: float | None = Field(default=None, gt=0)
     """Longest silence between stream reads before ``APITimeoutError`` (default: read timeout)."""
     total_timeout: float | None = Field(default=None, gt=0)
@@ -132,15 +144,32 @@ class BaseChatGPT52(BaseChatModel):
     """Same as ``model_kwargs`` (the openai SDK's name)."""
     default_headers: dict[str, str] | None = None
     http_client: Any = Field(default=None, exclude=True)
-    """An ``httpx.Client`` to use instead of the instance's own."""
+    """An ``httpx2.Client`` (or ``httpx.Client``) to use instead of the instance's own."""
     http_async_client: Any = Field(default=None, exclude=True)
-    """An ``httpx.AsyncClient`` to use instead of the instance's own."""
+    """An ``httpx2.AsyncClient`` (or ``httpx.AsyncClient``) to use instead of the instance's
+    own."""
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     _transport: Transport | None = PrivateAttr(default=None)
 
     # -- construction ----------------------------------------------------------------------
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            # A mistake next to a valid key must not print the key (pydantic shows the input).
+            env = os.environ.get(self._spec.key_env)
+            keys = secrets_in(data.get("api_key")) + secrets_in(env)
+            raise redact_validation_error(exc, keys) from None
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        """A timeout the transport can use, refused here rather than when sending."""
+        timeout_values(value)
+        return float(value) if type(value) is int else value
 
     @model_validator(mode="before")
     @classmethod
@@ -317,14 +346,11 @@ class BaseChatGPT52(BaseChatModel):
             "User-Agent": "langchain-gpt52",
             **(self.default_headers or {}),
         }
-        timeout = self.timeout
-        if not isinstance(timeout, httpx.Timeout):
-            timeout = httpx.Timeout(600.0 if timeout is None else timeout, connect=10.0)
         assert self.base_url is not None
         return Transport(
             base_url=self.base_url,
             headers=headers,
-            timeout=timeout,
+            timeout=self.timeout,
             stream_timeout=self.stream_chunk_timeout,
             max_retries=self.max_retries,
             total_timeout=self.total_timeout,
@@ -502,6 +528,14 @@ class BaseChatGPT52(BaseChatModel):
             private = self.__pydantic_private__
             if private and private.get("_transport") is not None:
                 private["_transport"] = None  # rebuilt from the new fields on the next call
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Pickled without its clients (sockets, locks): a copy in another process builds its own.
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__")
+        if private and private.get("_transport") is not None:
+            state["__pydantic_private__"] = {**private, "_transport": None}
+        return state
 
     def __copy__(self) -> BaseChatGPT52:
         new = super().__copy__()
@@ -733,7 +767,7 @@ def _public_url(url: str | None) -> str | None:
     """``url`` without ``user:password@`` or a query string (it ends up in traces)."""
     if not url or ("@" not in url and "?" not in url):
         return url
-    parsed = httpx.URL(url)
+    parsed = httpx2.URL(url)
     return str(parsed.copy_with(username=None, password=None, query=None))
 
 

@@ -246,7 +246,7 @@ def test_network_error_redacts_every_form_of_the_secret() -> None:
     ]
     for message in messages:
         exc = httpx.ConnectError(message)
-        err = _transport._network_error(exc, "Oxen.ai", during="sending", secret=secret)
+        err = errors.network_error(exc, "Oxen.ai", during="sending", secret=secret)
         assert isinstance(err, APIConnectionError)
         text = str(err) + repr(exc.args)
         assert "SECRET" not in text, text
@@ -255,7 +255,7 @@ def test_network_error_redacts_every_form_of_the_secret() -> None:
 
 def test_network_error_without_the_secret_keeps_its_detail() -> None:
     exc = httpx.ConnectError("[Errno 111] Connection refused")
-    err = _transport._network_error(exc, "Oxen.ai", during="sending", secret=KEY)
+    err = errors.network_error(exc, "Oxen.ai", during="sending", secret=KEY)
     assert "Connection refused" in str(err)
     assert err.is_retryable is True
 
@@ -555,7 +555,10 @@ def test_https_keeps_more_connections_alive() -> None:
     try:
         pools = {name: c._transport._pool for name, c in (("https", https), ("http", plain))}  # type: ignore[attr-defined]
         assert pools["https"]._max_keepalive_connections == 64
-        assert pools["http"]._max_keepalive_connections == 16
+        assert (
+            pools["http"]._max_keepalive_connections
+            == _transport.DEFAULT_LIMITS.max_keepalive_connections
+        )
         assert pools["https"]._max_connections == pools["http"]._max_connections == 256
     finally:
         https.close()
