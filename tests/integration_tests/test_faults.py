@@ -11,6 +11,7 @@ Retry sleeps are shortened (``_retry.INITIAL_DELAY``); the tests at the end prov
 from __future__ import annotations
 
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -452,3 +453,180 @@ async def test_route_scoped_faults_do_not_leak(emulator: Emulator, mode: str) ->
     assert out.error is None
     assert len(emulator.requests) == 1
     assert len(emulator.pending_faults) == 3
+
+
+# -- byte-level faults after the response started (issue 12 items 2, 3, 6, 7) ----------------
+#
+# The emulator answers at the HTTP level; these need exact bytes on the socket (a body shorter
+# than its Content-Length, a chunk cut in half, a body that trickles), so a tiny raw server
+# plays them. Every case: one request only (never retried once a response started).
+
+_COMPLETION = (
+    b'{"id":"c1","object":"chat.completion","created":1,"model":"gpt-5.2","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],'
+    b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'
+)
+_HTML = b"<html><head><title>Sign in to the gateway</title></head><body>login</body></html>"
+
+
+def _head(extra: str) -> bytes:
+    return f"HTTP/1.1 200 OK\r\n{extra}\r\n".encode()
+
+
+# name -> list of (bytes to send, seconds to wait after), then the connection closes
+RAW_FAULTS: dict[str, list[tuple[bytes, float]]] = {
+    "short-body": [
+        (_head("content-type: application/json\r\ncontent-length: 1000\r\n"), 0),
+        (_COMPLETION[:40], 0),
+    ],
+    "chunk-cut": [
+        (_head("content-type: application/json\r\ntransfer-encoding: chunked\r\n"), 0),
+        (b"%x\r\n" % len(_COMPLETION) + _COMPLETION[:30], 0),
+    ],
+    "garbage-gzip": [
+        (
+            _head(
+                "content-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: 64\r\n"
+            ),
+            0,
+        ),
+        (b"\x1f\x8b\x08\x00" + b"not gzip at all" * 4, 0),
+    ],
+    "headers-then-silence": [
+        (_head("content-type: application/json\r\ncontent-length: 500\r\n"), 3.0),
+    ],
+    "trickle": [
+        (_head(f"content-type: application/json\r\ncontent-length: {len(_COMPLETION)}\r\n"), 0),
+        *[(_COMPLETION[i : i + 1], 0.02) for i in range(len(_COMPLETION))],
+    ],
+    "html-200": [
+        (_head(f"content-type: text/html\r\ncontent-length: {len(_HTML)}\r\n"), 0),
+        (_HTML, 0),
+    ],
+}
+
+
+class RawServer:
+    """Answers every request with one scripted byte sequence; counts requests."""
+
+    def __init__(self, script: list[tuple[bytes, float]]) -> None:
+        self.script = script
+        self.requests = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                piece = conn.recv(65536)
+                if not piece:
+                    return
+                data += piece
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            while len(body) < length:
+                body += conn.recv(65536)
+            self.requests += 1
+            try:
+                for raw, pause in self.script:
+                    conn.sendall(raw)
+                    if pause:
+                        self.stop.wait(pause)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class RawCase:
+    name: str
+    error: type[Exception]
+    says: str
+    stream_says: str | None = None
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+RAW_CASES = [
+    RawCase("short-body", APIConnectionError, "reading the response body"),
+    RawCase("chunk-cut", APIConnectionError, "reading the response body"),
+    RawCase("garbage-gzip", APIConnectionError, "reading the response body"),
+    RawCase(
+        "headers-then-silence",
+        APITimeoutError,
+        "reading the response body",
+        model={"timeout": 0.3},
+    ),
+    RawCase("trickle", APITimeoutError, "total timeout of 0.3 s", model={"total_timeout": 0.3}),
+    RawCase("html-200", APIResponseValidationError, "not valid JSON", stream_says="text/html"),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("case", RAW_CASES, ids=[c.name for c in RAW_CASES])
+async def test_started_response_faults(case: RawCase, provider: str, mode: str) -> None:
+    server = RawServer(RAW_FAULTS[case.name])
+    cls = ChatAIMLAPI if provider == "aimlapi" else ChatOxen
+    try:
+        model = cls(api_key="sk-raw-fault-key", base_url=server.url, **case.model)
+        out = await call(model, mode)
+    finally:
+        server.close()
+    assert type(out.error) is case.error, repr(out.error)
+    says = case.stream_says if mode in STREAMING and case.stream_says else case.says
+    assert says in str(out.error)
+    assert server.requests == 1
+    assert "sending the request" not in str(out.error)
+
+
+MALFORMED_CHOICE_STREAMS = {
+    "empty-choice-object": [{"id": "c", "object": "chat.completion.chunk", "choices": [{}]}],
+    "null-delta": [
+        {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": None}]}
+    ],
+}
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])  # stream rows: with the _ChunkStep fix
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("name", list(MALFORMED_CHOICE_STREAMS))
+async def test_malformed_choices_are_refused_alike(
+    emulator: Emulator, name: str, provider: str, mode: str
+) -> None:
+    chunks = MALFORMED_CHOICE_STREAMS[name]
+    if mode in STREAMING:
+        emulator.enqueue(Fault.respond(sse=chunks))
+    else:
+        body = {**chunks[0], "object": "chat.completion"}
+        body["choices"] = [
+            {k: v for k, v in c.items() if k != "delta"} | {"message": c.get("delta")}
+            for c in chunks[0]["choices"]
+        ]
+        emulator.enqueue(Fault.respond(json=body))
+    out = await call(make(emulator, provider), mode)
+    assert type(out.error) is APIResponseValidationError, repr(out.error)
