@@ -630,3 +630,97 @@ async def test_malformed_choices_are_refused_alike(
         emulator.enqueue(Fault.respond(json=body))
     out = await call(make(emulator, provider), mode)
     assert type(out.error) is APIResponseValidationError, repr(out.error)
+
+
+# -- redirects, unmapped statuses, error objects with status 200 and after content ----------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("provider", ["aimlapi", "oxen"])
+async def test_redirect_says_fix_base_url(emulator: Emulator, provider: str, mode: str) -> None:
+    target = "https://elsewhere.example.com/v1/chat/completions"
+    emulator.enqueue(Fault.status(308, body=b"", headers={"location": target}))
+    exc = (await call(make(emulator, provider), mode)).error
+    assert type(exc) is APIStatusError, repr(exc)
+    assert exc.status_code == 308
+    assert f"redirected to {target}: fix base_url" in str(exc)
+    assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("code", "cls"), [(405, APIStatusError), (418, APIStatusError), (413, BadRequestError)]
+)
+async def test_unmapped_4xx_is_not_retried(
+    emulator: Emulator, code: int, cls: type[Exception], mode: str
+) -> None:
+    emulator.enqueue(Fault.status(code, f"provider says {code}"))
+    exc = (await call(make(emulator, "aimlapi"), mode)).error
+    assert type(exc) is cls, repr(exc)
+    assert f"provider says {code}" in str(exc)
+    assert not exc.is_retryable  # type: ignore[union-attr]
+    assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("body", "cls", "text"),
+    [
+        ({"message": "Model is under maintenance", "statusCode": 500}, InternalServerError, None),
+        ({"message": "Model is under maintenance", "statusCode": 429}, RateLimitError, None),
+        (
+            {
+                "error": {"type": "internal", "title": "Server Error", "detail": "GPU lost"},
+                "status": "error",
+                "status_message": "GPU lost",
+            },
+            APIResponseValidationError,
+            "Server Error: GPU lost",
+        ),
+    ],
+    ids=["aimlapi-500", "aimlapi-429", "oxen"],
+)
+async def test_error_object_with_status_200(
+    emulator: Emulator, body: dict[str, Any], cls: type[Exception], text: str | None, mode: str
+) -> None:
+    emulator.enqueue(Fault.respond(200, json=body, headers={"x-request-id": "req-200"}))
+    exc = (await call(make(emulator, "aimlapi"), mode)).error
+    assert type(exc) is cls, repr(exc)
+    assert (text or "Model is under maintenance") in str(exc)
+    assert "{'" not in str(exc)
+    assert exc.request_id == "req-200"  # type: ignore[union-attr]
+    assert len(emulator.requests) == 1
+
+
+def _chunk(content: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-r",
+        "object": "chat.completion.chunk",
+        "created": 1765494441,
+        "model": "gpt-5.2-2025-12-11",
+        "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
+    }
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+@pytest.mark.parametrize("provider", ["aimlapi", "oxen"])
+async def test_error_chunk_after_content(emulator: Emulator, provider: str, mode: str) -> None:
+    emulator.enqueue(
+        Fault.respond(
+            sse=[
+                _chunk("Hel"),
+                _chunk("lo"),
+                {"message": "Upstream overloaded", "statusCode": 503},
+            ],
+            done=False,
+            headers={"x-request-id": "req-s"},
+        )
+    )
+    out = await call(make(emulator, provider), mode)
+    exc = out.error
+    assert out.text == "Hello"
+    assert type(exc) is InternalServerError, repr(exc)
+    assert exc.status_code == 503
+    assert "Upstream overloaded" in str(exc)
+    assert exc.request_id == "req-s"
+    assert len(emulator.requests) == 1
