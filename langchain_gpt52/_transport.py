@@ -414,6 +414,17 @@ class Transport:
 
     # -- shared decisions ------------------------------------------------------------------
 
+    def _attempts(self) -> _Attempts:
+        """A new call's retry state (refused at once when a header cannot be sent)."""
+        if self._bad_header is not None:
+            raise _unsendable(self.provider, self._bad_header)
+        return _Attempts(
+            provider=self.provider,
+            secret=self._secret_text,
+            max_retries=self.max_retries,
+            total_timeout=self.total_timeout,
+        )
+
     def _headers_of(self, resp: Any) -> Any:
         """A response's headers, with an echoed key redacted."""
         return redact_headers(resp.headers, self._secret)
@@ -489,7 +500,7 @@ class Transport:
 
     def post(self, path: str, body: bytes) -> tuple[Any, Any]:
         """POST ``body``; return the decoded JSON and the response headers."""
-        attempts = _Attempts(self)
+        attempts = self._attempts()
         with self._sync_sem or nullcontext():
             resp = self._open(path, body, attempts)
             try:
@@ -505,7 +516,7 @@ class Transport:
         Retries happen only before the response starts; a fault after that raises a typed error
         once the chunks already received have been yielded.
         """
-        attempts = _Attempts(self)
+        attempts = self._attempts()
         with self._sync_sem or nullcontext():
             resp = self._open(path, body, attempts)
             try:
@@ -589,7 +600,7 @@ class Transport:
 
     async def apost(self, path: str, body: bytes) -> tuple[Any, Any]:
         """Async ``post``."""
-        attempts = _Attempts(self)
+        attempts = self._attempts()
         slot = self._slot()
         async with slot.sem or nullcontext():  # cheaper than an @asynccontextmanager
             resp = await self._aopen(path, body, attempts, slot.client)
@@ -602,7 +613,7 @@ class Transport:
 
     async def astream(self, path: str, body: bytes) -> AsyncIterator[tuple[Any, Any]]:
         """Async ``stream``."""
-        attempts = _Attempts(self)
+        attempts = self._attempts()
         slot = self._slot()
         async with slot.sem or nullcontext():
             resp = await self._aopen(path, body, attempts, slot.client)
@@ -646,14 +657,19 @@ class _Attempts:
 
     __slots__ = ("attempt", "deadline", "key", "max_retries", "provider", "secret", "total")
 
-    def __init__(self, transport: Transport) -> None:
-        if transport._bad_header is not None:
-            raise _unsendable(transport.provider, transport._bad_header)
-        self.provider = transport.provider
-        self.secret = transport._secret_text
-        self.key = transport._secret
-        self.max_retries = transport.max_retries
-        self.total = transport.total_timeout
+    def __init__(
+        self,
+        *,
+        provider: str,
+        secret: str | None,
+        max_retries: int,
+        total_timeout: float | None,
+    ) -> None:
+        self.provider = provider
+        self.secret = secret
+        self.key = secret.encode("utf-8", "surrogatepass") if secret else None
+        self.max_retries = max_retries
+        self.total = total_timeout
         self.attempt = 0
         self.deadline = time.monotonic() + self.total if self.total else None
 
