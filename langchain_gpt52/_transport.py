@@ -443,7 +443,7 @@ class Transport:
         ctype = str(headers.get("content-type", "")).lower()
         if ctype.startswith("application/json"):
             return "json"
-        if ctype.startswith(("text/html", "text/plain", "application/xml", "text/xml")):
+        if ctype.startswith(("text/html", "application/xhtml", "application/xml", "text/xml")):
             return ctype.split(";", 1)[0]
         return "sse"
 
