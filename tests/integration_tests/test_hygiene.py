@@ -789,3 +789,28 @@ def test_a_model_goes_to_a_spawned_process_pool_before_and_after_use(emulator: E
     assert emulator.api_key not in dumps(llm)
     assert emulator.api_key not in json.dumps(dumpd(llm))
     llm.close()
+
+
+# -- one model, two running event loops (issue 12 item 1) --------------------------------------
+
+
+async def test_one_model_on_two_running_loops_at_once(emulator: Emulator) -> None:
+    """A web app's loop (this test's) and a worker thread's ``asyncio.run`` share one model."""
+    llm = ChatAIMLAPI(
+        api_key=emulator.api_key, base_url=emulator.aimlapi_base_url, max_concurrency=4
+    )
+    failures: list[BaseException] = []
+
+    async def burst() -> None:
+        for _ in range(4):
+            results = await asyncio.gather(
+                *(llm.ainvoke("Say hello") for _ in range(8)), return_exceptions=True
+            )
+            failures.extend(r for r in results if isinstance(r, BaseException))
+
+    thread = threading.Thread(target=lambda: asyncio.run(burst()))
+    thread.start()
+    await burst()
+    await asyncio.to_thread(thread.join)
+    await llm.aclose()
+    assert failures == [], failures[:3]
