@@ -1,9 +1,13 @@
 """The clients and workloads that ``run.py`` measures (and the smoke test exercises).
 
-Three kinds of client talk to the same emulator:
+Five kinds of client talk to the same emulator:
 
 * ``floor``: a hand-written minimal httpx client -- ``httpx.Client.post`` + ``json.loads``, and for
   streams ``iter_lines`` + ``json.loads`` per ``data:`` line. Nothing a real client could skip.
+* ``floor2``: the same on ``httpx2`` (the package's HTTP client).
+* ``null``: the null LangChain model, ``NullChatModel``: a ``BaseChatModel`` whose ``_generate``
+  is one raw httpx2 POST + ``json.loads`` and whose ``_stream`` yields chunks from raw SSE lines:
+  the floor for *any* LangChain chat model (langchain-core's invoke plumbing included).
 * ``ours``: ``ChatAIMLAPI`` (route ``aimlapi``) or ``ChatOxen`` (route ``oxen``).
 * ``openai``: ``langchain_openai.ChatOpenAI(base_url=<emulator>/v1 or /api/ai)``.
 
@@ -22,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
+import httpx2
 from pydantic import BaseModel
 
 API_KEY = "emulator-key"
@@ -29,12 +34,15 @@ ROUTES: dict[str, tuple[str, str]] = {
     "aimlapi": ("/v1", "openai/gpt-5-2"),
     "oxen": ("/api/ai", "gpt-5-2-chat-latest"),
 }
-KINDS = ("floor", "ours", "openai")
+KINDS = ("floor", "floor2", "null", "ours", "openai")
 
 # The floor's pool limits are langchain_gpt52._transport.DEFAULT_LIMITS (the smoke test checks),
 # so the concurrency rows compare client code, not pool settings; spelled out so the floor's
 # process never imports langchain.
-FLOOR_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=16, keepalive_expiry=30)
+FLOOR_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=32, keepalive_expiry=30)
+FLOOR2_LIMITS = httpx2.Limits(
+    max_connections=256, max_keepalive_connections=32, keepalive_expiry=30
+)
 
 PROMPT = "Summarise the plot of Hamlet, the play by Shakespeare, in a single short line."
 TOOL_PROMPT = "What is the weather in Paris right now? Call get_weather."
@@ -98,17 +106,17 @@ def route_url(base: str, route: str) -> str:
 
 
 class FloorClient:
-    """``httpx`` + ``json`` and nothing else: the cost any client has to pay."""
+    """``httpx`` (or ``httpx2``) + ``json`` and nothing else: the cost any client has to pay."""
 
-    kind = "floor"
-
-    def __init__(self, base_url: str, model: str, limits: httpx.Limits | None = None) -> None:
+    def __init__(self, base_url: str, model: str, limits: Any = None, lib: Any = httpx) -> None:
+        self.kind = "floor" if lib is httpx else "floor2"
+        self.lib = lib
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
         self.headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
-        self.limits = limits or FLOOR_LIMITS
-        self.client = httpx.Client(timeout=60.0, limits=self.limits)
-        self._aclient: httpx.AsyncClient | None = None
+        self.limits = limits or (FLOOR_LIMITS if lib is httpx else FLOOR2_LIMITS)
+        self.client = lib.Client(timeout=60.0, limits=self.limits)
+        self._aclient: Any = None
         self.messages = [{"role": "user", "content": PROMPT}]
         self.tool_messages = [{"role": "user", "content": TOOL_PROMPT}]
         self.struct_messages = [{"role": "user", "content": STRUCT_PROMPT}]
@@ -116,9 +124,9 @@ class FloorClient:
         self.response_format = CITY_FACT_FORMAT
 
     @property
-    def aclient(self) -> httpx.AsyncClient:
+    def aclient(self) -> Any:
         if self._aclient is None:
-            self._aclient = httpx.AsyncClient(timeout=60.0, limits=self.limits)
+            self._aclient = self.lib.AsyncClient(timeout=60.0, limits=self.limits)
         return self._aclient
 
     def _post(self, body: dict[str, Any]) -> Any:
@@ -130,6 +138,15 @@ class FloorClient:
     def invoke(self) -> str:
         data = self._post({"model": self.model, "messages": self.messages})
         return str(data["choices"][0]["message"]["content"])
+
+    def call_with(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> Callable[[], Any]:
+        """An ``invoke`` of ``messages`` (and ``tools``), for the scaling table."""
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        if tools:
+            body["tools"] = tools
+        return lambda: self._post(body)
 
     def invoke_tool(self) -> tuple[str, dict[str, Any]]:
         data = self._post({"model": self.model, "messages": self.tool_messages, "tools": [TOOL]})
@@ -226,6 +243,10 @@ def make_chat_model(kind: str, route: str, base_url: str, **kwargs: Any) -> Any:
 
         cls = ChatAIMLAPI if route == "aimlapi" else ChatOxen
         return cls(api_key=API_KEY, base_url=prefix_url, **kwargs)
+    if kind == "null":
+        from benchmarks.null_model import NullChatModel
+
+        return NullChatModel(base_url=prefix_url, model=ROUTES[route][1], **kwargs)
     if kind == "openai":
         from langchain_openai import ChatOpenAI
 
@@ -247,11 +268,29 @@ class LangChainClient:
         self.stream_messages = [HumanMessage(STREAM_PROMPT)]
         self.tool_model = model.bind_tools([TOOL])
         extra = {"method": "json_schema"} if kind == "openai" else {}
-        self.struct_model = model.with_structured_output(CityFact, **extra)
         self.format_model = model.bind(response_format=CITY_FACT_FORMAT)
+        if kind == "null":  # response_format + pydantic, as the floor does
+            self.struct_model = self.format_model | (
+                lambda m: CityFact.model_validate_json(str(m.content))
+            )
+        else:
+            self.struct_model = model.with_structured_output(CityFact, **extra)
 
     def invoke(self) -> str:
         return str(self.model.invoke(self.messages).content)
+
+    def call_with(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> Callable[[], Any]:
+        """An ``invoke`` of ``messages`` (and ``tools``), for the scaling table."""
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        msgs = [
+            HumanMessage(m["content"]) if m["role"] == "user" else AIMessage(m["content"])
+            for m in messages
+        ]
+        model = self.model.bind_tools(tools) if tools else self.model
+        return lambda: model.invoke(msgs)
 
     def invoke_tool(self) -> tuple[str, dict[str, Any]]:
         call = self.tool_model.invoke(self.tool_messages).tool_calls[0]
@@ -322,8 +361,9 @@ Client = FloorClient | LangChainClient
 
 def make_client(kind: str, route: str, base_url: str, **kwargs: Any) -> Client:
     """A client of ``kind`` for ``route`` of the emulator at ``base_url`` (no path)."""
-    if kind == "floor":
-        return FloorClient(route_url(base_url, route), ROUTES[route][1], **kwargs)
+    if kind in ("floor", "floor2"):
+        lib = httpx if kind == "floor" else httpx2
+        return FloorClient(route_url(base_url, route), ROUTES[route][1], lib=lib, **kwargs)
     return LangChainClient(kind, make_chat_model(kind, route, base_url, **kwargs))
 
 
@@ -393,6 +433,81 @@ def expected_stream_text(route: str, events: int) -> str:
     return "".join(parts)
 
 
+# -- scaling workloads ----------------------------------------------------------------------------
+
+RESPONSE_SIZES = [(100, "100 B"), (10 * 1024, "10 KB"), (1024 * 1024, "1 MB")]
+STREAM_LENGTHS = (100, 10_000)
+
+
+def history(n: int) -> list[dict[str, Any]]:
+    """A conversation of ``n`` messages (user and assistant turns), ending with the user."""
+    out = []
+    for i in range(n):
+        role = "user" if (n - 1 - i) % 2 == 0 else "assistant"
+        out.append({"role": role, "content": f"Turn {i}: {PROMPT}"})
+    return out
+
+
+def tools(n: int) -> list[dict[str, Any]]:
+    """``n`` distinct function tools shaped like ``TOOL``."""
+    out = []
+    for i in range(n):
+        fn = dict(TOOL["function"], name=f"get_weather_{i}")
+        out.append({"type": "function", "function": fn})
+    return out
+
+
+def sized_completion(size: int) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-sized",
+        "object": "chat.completion",
+        "created": 1765494440,
+        "model": ROUTES["aimlapi"][1],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "x" * size, "refusal": None},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": size // 4, "total_tokens": 10},
+    }
+
+
+def serve_scripted(specs: Sequence[str]) -> None:
+    """One emulator per spec (``size-<bytes>``: a completion of that many characters;
+    ``stream-<n>``: an ``n``-chunk stream), each answering every request the same way.
+
+    Prints their URLs in order on one line, then serves until killed.
+    """
+    import signal
+    import threading
+
+    from langchain_gpt52.testing import Emulator, Fault
+
+    emulators = []
+    for spec in specs:
+        kind, _, value = spec.partition("-")
+        emu = Emulator(api_key=API_KEY, max_recorded=0).start()
+        if kind == "size":
+            emu.enqueue(Fault.respond(json=sized_completion(int(value)), times=200_000))
+        else:
+            emu.enqueue(Fault.respond(sse=scripted_stream("aimlapi", int(value)), times=200_000))
+        emulators.append(emu)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    print(" ".join(e.url for e in emulators), flush=True)
+    while not stopping.wait(0.25):
+        pass
+    for emu in emulators:
+        emu.stop()
+
+
+def scripted_specs() -> list[str]:
+    return [f"size-{n}" for n, _ in RESPONSE_SIZES] + [f"stream-{n}" for n in STREAM_LENGTHS]
+
+
 # -- RSS child -------------------------------------------------------------------------------------
 
 
@@ -414,7 +529,7 @@ def rss_child(kind: str, route: str, base_url: str, checkpoints: Sequence[int]) 
         import langchain_core.language_models.chat_models  # noqa: F401
 
         out = {"after_import": _rss_mib()}
-        httpx.create_ssl_context()
+        httpx2.create_ssl_context()
         out["with_ssl_context"] = _rss_mib()
         print(json.dumps(out), flush=True)
         return
@@ -461,6 +576,8 @@ def serve_slow(seconds: float) -> None:
 if __name__ == "__main__":  # pragma: no cover - helper entry points used by run.py
     if sys.argv[1] == "serve":
         serve_scripted_streams(int(sys.argv[2]))
+    elif sys.argv[1] == "serve-scripted":
+        serve_scripted(sys.argv[2:])
     elif sys.argv[1] == "serve-slow":
         serve_slow(float(sys.argv[2]))
     elif sys.argv[1] == "rss":

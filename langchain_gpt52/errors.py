@@ -35,6 +35,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_core import exceptions as core
+from pydantic import SecretStr, ValidationError
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "APIConnectionError",
@@ -52,7 +54,11 @@ __all__ = [
     "RefusalError",
     "error_from_response",
     "error_in_body",
+    "network_error",
     "parse_error_body",
+    "redact_headers",
+    "redact_text",
+    "redact_validation_error",
     "request_id_from_headers",
 ]
 
@@ -308,6 +314,16 @@ def _decoded(body: Any) -> Any:
         return raw
 
 
+_STATUS_HINTS: dict[str, Mapping[int, str]] = {}
+"""Provider name -> what an error status means there (filled from the provider descriptors)."""
+
+
+def register_status_hints(provider: str, hints: Mapping[int, str]) -> None:
+    """Let errors from ``provider`` explain its statuses (called by each ``Provider``)."""
+    if hints:
+        _STATUS_HINTS[provider] = hints
+
+
 def error_from_response(
     status: int,
     body: Any,
@@ -325,13 +341,8 @@ def error_from_response(
     message, code, request_id = parse_error_body(json_body)
     request_id = request_id or request_id_from_headers(headers)
     cls = _STATUS_CLASSES.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    hint = ""
-    if status == 403 and provider == "AI/ML API":
-        hint = (
-            " (AI/ML API answers 403 when the account is out of credits: top up or check the key)"
-        )
-    elif status == 401:
-        hint = " (check the API key)"
+    meaning = _STATUS_HINTS.get(provider, {}).get(status)
+    hint = f" ({meaning})" if meaning else " (check the API key)" if status == 401 else ""
     if cls is BadRequestError and (
         (code and "context_length" in code) or (message and _CONTEXT_OVERFLOW.search(message))
     ):
@@ -401,3 +412,177 @@ def error_in_body(
     if request_id:
         text += f" [request id: {request_id}]"
     return APIResponseValidationError(text, body=dict(data), request_id=request_id)
+
+
+# -- network failures (httpx and httpx2 alike) and redaction ---------------------------------
+
+_ILLEGAL_HEADER = re.compile(r"(Illegal header (?:value|name)) .*", re.DOTALL)
+_KINDS: dict[type[BaseException], str] = {}
+
+
+def failure_kind(exc: BaseException) -> str:
+    """What an httpx or httpx2 exception means: ``"timeout"``, ``"unsupported"`` (a bad URL
+    scheme), ``"local"`` (a request that cannot be sent: an illegal header) or ``"network"``.
+
+    Read from the class names in its hierarchy, which both libraries share, so neither needs
+    to be imported here.
+    """
+    cls = type(exc)
+    kind = _KINDS.get(cls)
+    if kind is None:
+        names = {c.__name__ for c in cls.__mro__}
+        if "TimeoutException" in names:
+            kind = "timeout"
+        elif "UnsupportedProtocol" in names:
+            kind = "unsupported"
+        elif "LocalProtocolError" in names:
+            kind = "local"
+        else:
+            kind = "network"
+        _KINDS[cls] = kind
+    return kind
+
+
+def is_client_side(exc: BaseException) -> bool:
+    """Raised before anything was sent: the same request would fail again, never retried."""
+    return failure_kind(exc) in ("unsupported", "local")
+
+
+def secret_forms(secret: str | None) -> list[str]:
+    """The ways ``secret`` can appear in an exception's or a log's text: as is, escaped by
+    ``repr`` of a str or of bytes (h11 prints ``b'Bearer sk-...\\n'``), and without surrounding
+    whitespace; longest first so a longer form is replaced before a part of it."""
+    if not secret:
+        return []
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+    }
+    core_ = secret.strip()
+    if len(core_) >= 8:
+        forms.add(core_)
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def redact_text(text: str, secret: str | None) -> str:
+    """``text`` without the secret in any form, nor the value of a header h11 refused."""
+    for form in secret_forms(secret):
+        if form in text:
+            text = text.replace(form, "***")
+    return _ILLEGAL_HEADER.sub(r"\1 (redacted)", text)
+
+
+def redact_headers(headers: Any, secret: bytes | None) -> Any:
+    """Response headers with an echoed ``secret`` replaced by ``***`` (the same object when
+    no value holds it). ``headers`` is an ``httpx.Headers`` or ``httpx2.Headers``."""
+    if not secret:
+        return headers
+    raw = headers.raw
+    for _, value in raw:
+        if secret in value:
+            return type(headers)([(k, v.replace(secret, b"***")) for k, v in raw])
+    return headers
+
+
+def scrub(exc: BaseException) -> None:
+    """Empty an exception we are about to replace with ours: it stays reachable as our error's
+    ``__context__`` (``from None`` only hides it), and its args, the exceptions it chains
+    (h11's, for an illegal header) and the frames of its traceback can hold the header."""
+    exc.args = ()
+    if isinstance(exc, UnicodeEncodeError):
+        exc.object = ""
+    exc.__context__ = exc.__cause__ = None
+    exc.__traceback__ = None
+
+
+def network_error(
+    exc: Exception,
+    provider: str,
+    *,
+    during: str,
+    request_id: str | None = None,
+    secret: str | None = None,
+    started: bool = False,
+) -> APIError:
+    """Pure: an httpx/httpx2 failure -> our typed error, with ``secret`` redacted from its text.
+
+    ``started``: the response had begun (status and headers received) when it failed, so the
+    call was not retried; the message says so.
+    """
+    name = exc.__class__.__name__
+    raw = str(exc) or name
+    detail = redact_text(raw, secret)
+    kind = failure_kind(exc)
+    # Its request carries the Authorization header: detach it.
+    if hasattr(exc, "_request"):
+        exc._request = None
+    if detail != raw or kind in ("unsupported", "local"):
+        scrub(exc)
+    tail = "; the response had started, so it was not retried" if started else ""
+    if kind == "timeout":
+        return APITimeoutError(
+            f"{provider}: timed out {during} ({name}: {detail}){tail}", request_id=request_id
+        )
+    if kind in ("unsupported", "local"):
+        hint = (
+            "check base_url"
+            if kind == "unsupported"
+            else "the API key or a header holds a character HTTP does not allow "
+            "(a newline, a leading or trailing space?)"
+        )
+        err = APIConnectionError(
+            f"{provider}: the request could not be sent ({name}: {detail}); {hint}",
+            request_id=request_id,
+        )
+        err.is_retryable = False  # the same request fails the same way again
+        return err
+    return APIConnectionError(
+        f"{provider}: connection failed {during} ({name}: {detail}){tail}",
+        request_id=request_id,
+    )
+
+
+def _without(value: Any, secrets: list[str]) -> Any:
+    """``value`` (a constructor's input) with every string holding a secret redacted (a secret
+    shorter than 8 characters only where a string is exactly it: ``"k"`` is in every word)."""
+    if isinstance(value, SecretStr):
+        return "**********"  # its pickle (and so the error's) would carry the value
+    if isinstance(value, str):
+        for secret in secrets:
+            if value.strip() == secret:
+                return "***"
+            if len(secret) >= 8:
+                value = redact_text(value, secret)
+        return value
+    if isinstance(value, Mapping):
+        return {k: _without(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without(v, secrets) for v in value)
+    return value
+
+
+def redact_validation_error(exc: ValidationError, secrets: list[str]) -> ValidationError:
+    """The same ``ValidationError`` (title, types, locations, messages) without ``secrets`` in
+    its inputs or messages: pydantic prints a model-level error's whole input, key included."""
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return exc
+    lines: list[Any] = []
+    for err in exc.errors(include_url=False, include_context=False):
+        message = _without(err["msg"], secrets)  # no context: the text is not formatted
+        lines.append(
+            {
+                "type": PydanticCustomError(err["type"], message),
+                "loc": err["loc"],
+                "input": _without(err["input"], secrets),
+            }
+        )
+    return ValidationError.from_exception_data(exc.title, lines)
+
+
+def secrets_in(value: Any) -> list[str]:
+    """The API key a constructor was given (a str or ``SecretStr``), as a list."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return [value, value.strip()] if isinstance(value, str) and value.strip() else []

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-import httpx
+import httpx2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
@@ -25,18 +25,29 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.utils import LC_ID_PREFIX
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from langchain_gpt52 import _tokens, _wire, cost
 from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import check_request, upstream_hints
-from langchain_gpt52._transport import Transport
+from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
 from langchain_gpt52.chat_models.structured import structured_output
 from langchain_gpt52.errors import (
     APIResponseValidationError,
     BadRequestError,
+    redact_validation_error,
     request_id_from_headers,
+    secrets_in,
 )
 from langchain_gpt52.providers import Provider
 from langchain_gpt52.providers._types import EffortIn
@@ -115,8 +126,9 @@ class BaseChatGPT52(BaseChatModel):
     verbosity: str | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Seconds (or an ``httpx.Timeout``) per request; default 600 s read, 10 s connect."""
+    timeout: Any = Field(default=None, alias="request_timeout")
+    """Seconds (or an ``httpx2``/``httpx`` ``Timeout``) per request; default 600 s read, 10 s
+    connect."""
     stream_chunk_timeout: float | None = Field(default=None, gt=0)
     """Longest silence between stream reads before ``APITimeoutError`` (default: read timeout)."""
     total_timeout: float | None = Field(default=None, gt=0)
@@ -136,9 +148,10 @@ class BaseChatGPT52(BaseChatModel):
     """Same as ``model_kwargs`` (the openai SDK's name)."""
     default_headers: dict[str, str] | None = None
     http_client: Any = Field(default=None, exclude=True)
-    """An ``httpx.Client`` to use instead of the instance's own."""
+    """An ``httpx2.Client`` (or ``httpx.Client``) to use instead of the instance's own."""
     http_async_client: Any = Field(default=None, exclude=True)
-    """An ``httpx.AsyncClient`` to use instead of the instance's own."""
+    """An ``httpx2.AsyncClient`` (or ``httpx.AsyncClient``) to use instead of the instance's
+    own."""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -150,6 +163,22 @@ class BaseChatGPT52(BaseChatModel):
     _params_cache: dict[str, Any] | None = PrivateAttr(default=None)
 
     # -- construction ----------------------------------------------------------------------
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            # A mistake next to a valid key must not print the key (pydantic shows the input).
+            env = os.environ.get(self._spec.key_env)
+            keys = secrets_in(data.get("api_key")) + secrets_in(env)
+            raise redact_validation_error(exc, keys) from None
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        """A timeout the transport can use, refused here rather than when sending."""
+        timeout_values(value)
+        return float(value) if type(value) is int else value
 
     @model_validator(mode="before")
     @classmethod
@@ -178,12 +207,6 @@ class BaseChatGPT52(BaseChatModel):
         if isinstance(stop, str):
             values.pop("stop_sequences", None)
             values["stop"] = [stop]
-        timeout = values.get("timeout", values.get("request_timeout"))
-        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout <= 0:
-            raise ValueError(
-                f"timeout must be a positive number of seconds (or None for the default), "
-                f"got {timeout!r}"
-            )
         return values
 
     @model_validator(mode="after")
@@ -337,14 +360,11 @@ class BaseChatGPT52(BaseChatModel):
             "User-Agent": "langchain-gpt52",
             **(self.default_headers or {}),
         }
-        timeout = self.timeout
-        if not isinstance(timeout, httpx.Timeout):
-            timeout = httpx.Timeout(600.0 if timeout is None else timeout, connect=10.0)
         assert self.base_url is not None
         return Transport(
             base_url=self.base_url,
             headers=headers,
-            timeout=timeout,
+            timeout=self.timeout,
             stream_timeout=self.stream_chunk_timeout,
             max_retries=self.max_retries,
             total_timeout=self.total_timeout,
@@ -550,6 +570,14 @@ class BaseChatGPT52(BaseChatModel):
         private["_params_cache"] = None
         if name in _CLIENT_FIELDS and private.get("_transport") is not None:
             private["_transport"] = None  # rebuilt from the new fields on the next call
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Pickled without its clients (sockets, locks): a copy in another process builds its own.
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__")
+        if private and private.get("_transport") is not None:
+            state["__pydantic_private__"] = {**private, "_transport": None}
+        return state
 
     def __copy__(self) -> BaseChatGPT52:
         new = super().__copy__()
@@ -789,5 +817,5 @@ def _public_url(url: str | None) -> str | None:
     """``url`` without ``user:password@`` or a query string (it ends up in traces)."""
     if not url or ("@" not in url and "?" not in url):
         return url
-    parsed = httpx.URL(url)
+    parsed = httpx2.URL(url)
     return str(parsed.copy_with(username=None, password=None, query=None))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_gpt52._prices import Price
+from langchain_gpt52.errors import register_status_hints
 
 __all__ = [
     "EffortIn",
@@ -177,6 +178,9 @@ class Provider:
     models_route: str | None = None
     """The provider's model-details route (``{model}`` is the model id), relative to the base."""
     models: tuple[ModelRow, ...] = ()
+
+    def __post_init__(self) -> None:
+        register_status_hints(self.name, self.status_hints)
 
     @property
     def developer_role(self) -> bool:

@@ -50,7 +50,9 @@ AIMLAPI = Provider(
         "x-aimlapi-credits-used": "credits_used",
         "x-aimlapi-usd-spent": "usd_spent",
     },
-    status_hints={403: "AI/ML API answers 403 when the account is out of credits"},
+    status_hints={
+        403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
+    },
     models_route="/models",
     models=(
         ModelRow(

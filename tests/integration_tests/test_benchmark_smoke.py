@@ -160,6 +160,19 @@ def test_measurement_helpers_and_table(emulator: Emulator) -> None:
     lines = text.splitlines()
     assert len(lines) == 2 + len(rows)
     assert all(line.count("|") == lines[0].count("|") for line in lines)
-    assert "(1.01×)" in lines[2]  # ChatAIMLAPI vs floor /v1
-    assert "**NOT met**" in lines[4]
+    assert "(1.01×)" in lines[2]  # ChatAIMLAPI vs the null model
+    summary = bench.targets(rows).splitlines()
+    assert len(summary) == 2 + len(rows)
+    assert "**NOT met**" in summary[4]
+    assert summary[2].endswith("| 1.02× | met |")  # ≤ 1.4× the null model; worst: ChatOxen
     assert bench.Settings.make(quick=True).quick
+
+
+def test_scaling_workloads_run_on_every_kind(emulator: Emulator) -> None:
+    assert [m["role"] for m in sc.history(3)] == ["user", "assistant", "user"]
+    assert len({t["function"]["name"] for t in sc.tools(5)}) == 5
+    for kind in _kinds():
+        client = sc.make_client(kind, "aimlapi", emulator.url)
+        client.call_with(sc.history(3), sc.tools(2))()
+        client.call_with(sc.history(1), None)()
+        client.close()

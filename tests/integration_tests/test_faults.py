@@ -11,6 +11,7 @@ Retry sleeps are shortened (``_retry.INITIAL_DELAY``); the tests at the end prov
 from __future__ import annotations
 
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -257,17 +258,17 @@ CASES: list[Case] = [
         Expect(APIResponseValidationError, 1, aimlapi_request_id=True),
     ),
     Case(
-        # A stream is never retried once it has yielded content; a plain POST whose body was
-        # cut is retried (nothing reached the caller yet).
+        # Never retried once the response has started (a generation is billed per request):
+        # a plain POST whose body was cut raises at once, as a stream does.
         "cut-stream",
         (Fault.cut_stream(after=2),),
-        ok(2),
+        Expect(APIConnectionError, 1, aimlapi_request_id=True),
         Expect(APIConnectionError, 1, HEAD, aimlapi_request_id=True),
     ),
     Case(
         "cut-stream-persistent",
         (Fault.cut_stream(after=2, times=3),),
-        Expect(APIConnectionError, 3),
+        Expect(APIConnectionError, 1, aimlapi_request_id=True),
         Expect(APIConnectionError, 1, HEAD, aimlapi_request_id=True),
     ),
     Case(
@@ -452,3 +453,274 @@ async def test_route_scoped_faults_do_not_leak(emulator: Emulator, mode: str) ->
     assert out.error is None
     assert len(emulator.requests) == 1
     assert len(emulator.pending_faults) == 3
+
+
+# -- byte-level faults after the response started (issue 12 items 2, 3, 6, 7) ----------------
+#
+# The emulator answers at the HTTP level; these need exact bytes on the socket (a body shorter
+# than its Content-Length, a chunk cut in half, a body that trickles), so a tiny raw server
+# plays them. Every case: one request only (never retried once a response started).
+
+_COMPLETION = (
+    b'{"id":"c1","object":"chat.completion","created":1,"model":"gpt-5.2","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],'
+    b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'
+)
+_HTML = b"<html><head><title>Sign in to the gateway</title></head><body>login</body></html>"
+
+
+def _head(extra: str) -> bytes:
+    return f"HTTP/1.1 200 OK\r\n{extra}\r\n".encode()
+
+
+# name -> list of (bytes to send, seconds to wait after), then the connection closes
+RAW_FAULTS: dict[str, list[tuple[bytes, float]]] = {
+    "short-body": [
+        (_head("content-type: application/json\r\ncontent-length: 1000\r\n"), 0),
+        (_COMPLETION[:40], 0),
+    ],
+    "chunk-cut": [
+        (_head("content-type: application/json\r\ntransfer-encoding: chunked\r\n"), 0),
+        (b"%x\r\n" % len(_COMPLETION) + _COMPLETION[:30], 0),
+    ],
+    "garbage-gzip": [
+        (
+            _head(
+                "content-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: 64\r\n"
+            ),
+            0,
+        ),
+        (b"\x1f\x8b\x08\x00" + b"not gzip at all" * 4, 0),
+    ],
+    "headers-then-silence": [
+        (_head("content-type: application/json\r\ncontent-length: 500\r\n"), 3.0),
+    ],
+    "trickle": [
+        (_head(f"content-type: application/json\r\ncontent-length: {len(_COMPLETION)}\r\n"), 0),
+        *[(_COMPLETION[i : i + 1], 0.02) for i in range(len(_COMPLETION))],
+    ],
+    "html-200": [
+        (_head(f"content-type: text/html\r\ncontent-length: {len(_HTML)}\r\n"), 0),
+        (_HTML, 0),
+    ],
+}
+
+
+class RawServer:
+    """Answers every request with one scripted byte sequence; counts requests."""
+
+    def __init__(self, script: list[tuple[bytes, float]]) -> None:
+        self.script = script
+        self.requests = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                piece = conn.recv(65536)
+                if not piece:
+                    return
+                data += piece
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            while len(body) < length:
+                body += conn.recv(65536)
+            self.requests += 1
+            try:
+                for raw, pause in self.script:
+                    conn.sendall(raw)
+                    if pause:
+                        self.stop.wait(pause)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class RawCase:
+    name: str
+    error: type[Exception]
+    says: str
+    stream_says: str | None = None
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+RAW_CASES = [
+    RawCase("short-body", APIConnectionError, "reading the response body"),
+    RawCase("chunk-cut", APIConnectionError, "reading the response body"),
+    RawCase("garbage-gzip", APIConnectionError, "reading the response body"),
+    RawCase(
+        "headers-then-silence",
+        APITimeoutError,
+        "reading the response body",
+        model={"timeout": 0.3},
+    ),
+    RawCase("trickle", APITimeoutError, "total timeout of 0.3 s", model={"total_timeout": 0.3}),
+    RawCase("html-200", APIResponseValidationError, "not valid JSON", stream_says="text/html"),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("case", RAW_CASES, ids=[c.name for c in RAW_CASES])
+async def test_started_response_faults(case: RawCase, provider: str, mode: str) -> None:
+    server = RawServer(RAW_FAULTS[case.name])
+    cls = ChatAIMLAPI if provider == "aimlapi" else ChatOxen
+    try:
+        model = cls(api_key="sk-raw-fault-key", base_url=server.url, **case.model)
+        out = await call(model, mode)
+    finally:
+        server.close()
+    assert type(out.error) is case.error, repr(out.error)
+    says = case.stream_says if mode in STREAMING and case.stream_says else case.says
+    assert says in str(out.error)
+    assert server.requests == 1
+    assert "sending the request" not in str(out.error)
+
+
+MALFORMED_CHOICE_STREAMS = {
+    "empty-choice-object": [{"id": "c", "object": "chat.completion.chunk", "choices": [{}]}],
+    "null-delta": [
+        {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": None}]}
+    ],
+}
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])  # stream rows: with the _ChunkStep fix
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("name", list(MALFORMED_CHOICE_STREAMS))
+async def test_malformed_choices_are_refused_alike(
+    emulator: Emulator, name: str, provider: str, mode: str
+) -> None:
+    chunks = MALFORMED_CHOICE_STREAMS[name]
+    if mode in STREAMING:
+        emulator.enqueue(Fault.respond(sse=chunks))
+    else:
+        body = {**chunks[0], "object": "chat.completion"}
+        body["choices"] = [
+            {k: v for k, v in c.items() if k != "delta"} | {"message": c.get("delta")}
+            for c in chunks[0]["choices"]
+        ]
+        emulator.enqueue(Fault.respond(json=body))
+    out = await call(make(emulator, provider), mode)
+    assert type(out.error) is APIResponseValidationError, repr(out.error)
+
+
+# -- redirects, unmapped statuses, error objects with status 200 and after content ----------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("provider", ["aimlapi", "oxen"])
+async def test_redirect_says_fix_base_url(emulator: Emulator, provider: str, mode: str) -> None:
+    target = "https://elsewhere.example.com/v1/chat/completions"
+    emulator.enqueue(Fault.status(308, body=b"", headers={"location": target}))
+    exc = (await call(make(emulator, provider), mode)).error
+    assert type(exc) is APIStatusError, repr(exc)
+    assert exc.status_code == 308
+    assert f"redirected to {target}: fix base_url" in str(exc)
+    assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("code", "cls"), [(405, APIStatusError), (418, APIStatusError), (413, BadRequestError)]
+)
+async def test_unmapped_4xx_is_not_retried(
+    emulator: Emulator, code: int, cls: type[Exception], mode: str
+) -> None:
+    emulator.enqueue(Fault.status(code, f"provider says {code}"))
+    exc = (await call(make(emulator, "aimlapi"), mode)).error
+    assert type(exc) is cls, repr(exc)
+    assert f"provider says {code}" in str(exc)
+    assert not exc.is_retryable  # type: ignore[union-attr]
+    assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("body", "cls", "text"),
+    [
+        ({"message": "Model is under maintenance", "statusCode": 500}, InternalServerError, None),
+        ({"message": "Model is under maintenance", "statusCode": 429}, RateLimitError, None),
+        (
+            {
+                "error": {"type": "internal", "title": "Server Error", "detail": "GPU lost"},
+                "status": "error",
+                "status_message": "GPU lost",
+            },
+            APIResponseValidationError,
+            "Server Error: GPU lost",
+        ),
+    ],
+    ids=["aimlapi-500", "aimlapi-429", "oxen"],
+)
+async def test_error_object_with_status_200(
+    emulator: Emulator, body: dict[str, Any], cls: type[Exception], text: str | None, mode: str
+) -> None:
+    emulator.enqueue(Fault.respond(200, json=body, headers={"x-request-id": "req-200"}))
+    exc = (await call(make(emulator, "aimlapi"), mode)).error
+    assert type(exc) is cls, repr(exc)
+    assert (text or "Model is under maintenance") in str(exc)
+    assert "{'" not in str(exc)
+    assert exc.request_id == "req-200"  # type: ignore[union-attr]
+    assert len(emulator.requests) == 1
+
+
+def _chunk(content: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-r",
+        "object": "chat.completion.chunk",
+        "created": 1765494441,
+        "model": "gpt-5.2-2025-12-11",
+        "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
+    }
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+@pytest.mark.parametrize("provider", ["aimlapi", "oxen"])
+async def test_error_chunk_after_content(emulator: Emulator, provider: str, mode: str) -> None:
+    emulator.enqueue(
+        Fault.respond(
+            sse=[
+                _chunk("Hel"),
+                _chunk("lo"),
+                {"message": "Upstream overloaded", "statusCode": 503},
+            ],
+            done=False,
+            headers={"x-request-id": "req-s"},
+        )
+    )
+    out = await call(make(emulator, provider), mode)
+    exc = out.error
+    assert out.text == "Hello"
+    assert type(exc) is InternalServerError, repr(exc)
+    assert exc.status_code == 503
+    assert "Upstream overloaded" in str(exc)
+    assert exc.request_id == "req-s"
+    assert len(emulator.requests) == 1

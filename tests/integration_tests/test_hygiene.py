@@ -762,3 +762,55 @@ async def test_key_never_leaks(
     # the key is still sent where it belongs
     assert emulator.requests[-1].headers["authorization"] == f"Bearer {secret}-wrong"
     assert json.loads(dumps(model))["kwargs"]["api_key"]["type"] == "secret"
+
+
+# -- process pools (issue 12 item 9) ----------------------------------------------------------
+
+
+def _answer_in_worker(model: Any) -> str:
+    """Runs in a spawned process: the unpickled model builds its own clients there."""
+    return str(model.invoke("Say hello").content)
+
+
+def test_a_model_goes_to_a_spawned_process_pool_before_and_after_use(emulator: Emulator) -> None:
+    import concurrent.futures
+    import multiprocessing
+    import pickle
+
+    llm = ChatAIMLAPI(api_key=emulator.api_key, base_url=emulator.aimlapi_base_url)
+    fresh = pickle.dumps(llm)
+    expected = str(llm.invoke("Say hello").content)  # used: its clients exist now
+    used = pickle.dumps(llm)
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        answers = list(pool.map(_answer_in_worker, [pickle.loads(fresh), llm]))
+    assert answers == [expected, expected]
+    assert pickle.loads(used).invoke("Say hello").content == expected
+    assert emulator.api_key not in dumps(llm)
+    assert emulator.api_key not in json.dumps(dumpd(llm))
+    llm.close()
+
+
+# -- one model, two running event loops (issue 12 item 1) --------------------------------------
+
+
+async def test_one_model_on_two_running_loops_at_once(emulator: Emulator) -> None:
+    """A web app's loop (this test's) and a worker thread's ``asyncio.run`` share one model."""
+    llm = ChatAIMLAPI(
+        api_key=emulator.api_key, base_url=emulator.aimlapi_base_url, max_concurrency=4
+    )
+    failures: list[BaseException] = []
+
+    async def burst() -> None:
+        for _ in range(4):
+            results = await asyncio.gather(
+                *(llm.ainvoke("Say hello") for _ in range(8)), return_exceptions=True
+            )
+            failures.extend(r for r in results if isinstance(r, BaseException))
+
+    thread = threading.Thread(target=lambda: asyncio.run(burst()))
+    thread.start()
+    await burst()
+    await asyncio.to_thread(thread.join)
+    await llm.aclose()
+    assert failures == [], failures[:3]

@@ -311,3 +311,39 @@ def test_other_error_types() -> None:
     assert isinstance(refusal, core.OutputParserException)
     assert refusal.refusal == "I can't help with that"
     assert "I can't help with that" in str(refusal)
+
+
+# -- construction errors next to a valid key ---------------------------------------------------
+
+_VALID_KEY = "sk-construct-1234567890"
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "kwargs", "fragment"),
+    [
+        ("ChatGPT52", {}, "needs base_url"),
+        ("ChatGPT52", {"base_url": "ftp://x"}, "must start with http"),
+        ("ChatOxen", {"use_developer_role": True}, "developer"),
+        ("ChatAIMLAPI", {"temperature": 9}, "temperature"),
+        ("ChatAIMLAPI", {"timeout": -1}, "timeout"),
+    ],
+)
+@pytest.mark.parametrize("as_secret", [False, True])
+def test_a_construction_error_never_shows_the_key(
+    cls_name: str, kwargs: dict[str, Any], fragment: str, as_secret: bool
+) -> None:
+    import pickle
+
+    from pydantic import SecretStr, ValidationError
+
+    import langchain_gpt52
+
+    cls = getattr(langchain_gpt52, cls_name)
+    key: Any = SecretStr(_VALID_KEY) if as_secret else _VALID_KEY
+    with pytest.raises(ValidationError) as info:
+        cls(api_key=key, **kwargs)
+    exc = info.value
+    assert fragment in str(exc)
+    for text in (str(exc), repr(exc), repr(exc.errors()), exc.json(), repr(pickle.dumps(exc))):
+        assert _VALID_KEY not in text
+        assert _VALID_KEY[:12] not in text  # pydantic shortens long inputs: no part either

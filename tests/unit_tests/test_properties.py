@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_gpt52 import _wire
-from langchain_gpt52._sse import SSEDecoder
+from langchain_gpt52._stream import SSEDecoder, StreamReader, decode_body
 from langchain_gpt52._transport import Transport
 from langchain_gpt52.chat_models._assembly import ChunkStep
 from langchain_gpt52.errors import (
@@ -413,12 +413,11 @@ def _split(raw: bytes, cuts: list[int]) -> list[bytes]:
 @example(raw=b"data: \xe2\x82", cuts=[8])
 @example(raw=b'data: {"a": 1}', cuts=[])
 def test_stream_bytes_give_chunks_or_our_error(raw: bytes, cuts: list[int]) -> None:
-    transport = _transport()
-    decoder = SSEDecoder()
+    reader = StreamReader({"x-request-id": "req-1"}, provider="AI/ML API", secret="sk-x")
     step = ChunkStep(["STOP"], lambda h: {})
     try:
         for piece in [*_split(raw, cuts), None]:
-            chunks, done, error = transport._events(decoder, piece, {}, "req-1")
+            chunks, done, error = reader.feed(piece)
             for chunk in chunks:
                 step(chunk, {})
             if error is not None:
@@ -466,9 +465,8 @@ def test_decoder_raises_only_unicode_errors(raw: bytes) -> None:
 @example(raw=b'{"a":' * 50_000)
 @example(raw=b"\xff\xfe{}")
 def test_a_2xx_body_gives_a_result_or_our_error(raw: bytes) -> None:
-    transport = _transport()
     try:
-        data = transport._decode_body(raw, {})
+        data = decode_body(raw, {}, status=200, provider="AI/ML API", secret=b"sk-x")
         _wire.parse_completion(data)
     except APIError as exc:
         assert _is_ours(exc)

@@ -17,8 +17,8 @@ from langchain_gpt52._retry import (
     retry_delay,
     should_retry,
 )
-from langchain_gpt52._sse import SSEDecoder
 from langchain_gpt52._stop import StopFilter, cut_at_stop
+from langchain_gpt52._stream import SSEDecoder
 
 # -- retry ---------------------------------------------------------------------------------
 

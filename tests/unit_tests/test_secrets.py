@@ -235,6 +235,7 @@ class _EchoHandler(BaseHTTPRequestHandler):
         self.send_response(401)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
+        self.send_header("x-request-id", auth[7:])  # a provider echoing the key in a header
         self.end_headers()
         self.wfile.write(data)
 
@@ -259,7 +260,7 @@ async def test_key_not_in_httpx_httpcore_debug_logs(
     echo_server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    for name in ("httpx", "httpcore", "httpcore.http11", "httpcore.connection"):
+    for name in ("httpx2", "httpcore2", "httpcore2.http11", "httpcore2.connection"):
         caplog.set_level(logging.DEBUG, logger=name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -272,8 +273,8 @@ async def test_key_not_in_httpx_httpcore_debug_logs(
             list(llm.stream("x"))
         llm.close()
         await llm.aclose()
-    assert any(r.name.startswith("httpcore") for r in caplog.records)
-    assert any(r.name == "httpx" for r in caplog.records)
+    assert any(r.name.startswith("httpcore2") for r in caplog.records)
+    assert any(r.name == "httpx2" for r in caplog.records)
     assert KEY not in caplog.text
     for info in (sync_info, async_info, stream_info):
         assert "Incorrect API key provided: ***" in str(info.value)

@@ -18,7 +18,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_gpt52 import ChatAIMLAPI
+from langchain_gpt52 import ChatAIMLAPI, _wire
 from langchain_gpt52._wire import (
     build_body,
     chunk_to_generation,
@@ -29,7 +29,7 @@ from langchain_gpt52._wire import (
     usage_to_metadata,
 )
 from langchain_gpt52.errors import APIResponseValidationError
-from tests.unit_tests._chat_fakes import FakeProvider
+from tests.unit_tests._chat_fakes import FakeProvider, completion
 
 # -- format_messages -----------------------------------------------------------------------
 
@@ -1030,3 +1030,29 @@ def test_a_tool_without_parameters_gets_an_empty_object_schema() -> None:
     model = ChatAIMLAPI(api_key="k", **fake.clients())
     model.bind_tools([{"type": "function", "function": {"name": "ping"}}]).invoke("hi")
     assert fake.body["tools"][0]["function"]["parameters"] == {"type": "object", "properties": {}}
+
+
+# -- tool calls without a function object -------------------------------------------------
+
+
+def test_custom_tool_calls_are_reported_not_dropped() -> None:
+    raw = [
+        {"id": "call_1", "type": "function", "function": {"name": "add", "arguments": "{}"}},
+        {"id": "call_2", "type": "custom", "custom": {"name": "grammar", "input": "1+1"}},
+        {"id": "call_3", "type": "function"},
+        "junk",
+    ]
+    calls, invalid = _wire.parse_tool_calls(raw)
+    assert [c["id"] for c in calls] == ["call_1"]
+    assert [c["id"] for c in invalid] == ["call_2", "call_3", None]
+    assert invalid[0]["name"] == "grammar"
+    assert invalid[0]["args"] == "1+1"
+    assert "'custom'" in invalid[0]["error"]
+    assert "not supported" in invalid[0]["error"]
+    assert "no 'function'" in invalid[1]["error"]
+    assert "not an object" in invalid[2]["error"]
+
+    body = completion(None, tool_calls=raw[1:2], finish_reason="tool_calls")
+    message = _wire.parse_completion(body).generations[0].message
+    assert message.tool_calls == []
+    assert len(message.invalid_tool_calls) == 1
