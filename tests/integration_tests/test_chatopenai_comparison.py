@@ -141,3 +141,29 @@ def test_out_of_credits(emulator: Emulator) -> None:
     assert "out of credits" in str(ours.value)
     assert ours.value.request_id and ours.value.request_id in str(ours.value)
     assert "request id" not in str(theirs.value)
+
+
+def test_langgraph_messages_mode_keeps_the_message_the_model_built(emulator: Emulator) -> None:
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    finals: dict[str, Any] = {}
+    for name, make in (("openai", _openai), ("ours", _ours)):
+        llm = make(emulator).bind_tools([get_weather])
+
+        def call(state: MessagesState, llm: Any = llm) -> dict[str, Any]:
+            return {"messages": [llm.invoke(state["messages"])]}
+
+        graph = StateGraph(MessagesState)
+        graph.add_node("model", call)
+        graph.add_edge(START, "model")
+        graph.add_edge("model", END)
+        emulator.enqueue(Fault.respond(sse=_stream_with_args(TRUNCATED_ARGS)), route="aimlapi")
+        stream = graph.compile().stream(
+            {"messages": [("user", "weather?")]}, stream_mode=["messages", "values"]
+        )
+        for mode, data in stream:
+            if mode == "values":
+                finals[name] = data["messages"][-1]
+    assert finals["openai"].tool_calls[0]["args"] == {"city": "Par"}
+    assert finals["ours"].tool_calls == []
+    assert finals["ours"].invalid_tool_calls[0]["args"] == TRUNCATED_ARGS
