@@ -1,4 +1,4 @@
-"""The examples users read run: class docstrings and README quick start, against the emulator.
+"""The examples users read run: class docstrings, against the emulator.
 
 Every ```` ```python ```` example in the docstrings of ``ChatAIMLAPI``, ``ChatOxen`` and
 ``ChatGPT52`` is executed, in order, in one namespace per class (so ``llm`` from "Instantiate"
@@ -9,7 +9,7 @@ An expression statement followed by ``# -> <repr>`` comment lines (continued wit
 is checked against the value's ``repr`` the way doctest does (``...`` matches anything,
 whitespace is normalized), so the outputs shown in the docstrings stay true.
 
-The README's ```python blocks run the same way, in one namespace, in order.
+The README's blocks are run by ``test_readme.py``, each in its own interpreter.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import re
 import struct
 import textwrap
 import zlib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,13 +32,10 @@ from langchain_gpt52.testing import Emulator
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
 
 _CODE_BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)```python[ \t]*\n(?P<code>.*?)^(?P=indent)```[ \t]*$", re.M | re.S
 )
-_README_BLOCK = re.compile(r"^```python[ \t]*\n(?P<code>.*?)^```[ \t]*$", re.M | re.S)
 _CHECKER = doctest.OutputChecker()
 _CHECK_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
@@ -52,10 +48,6 @@ def docstring_examples(cls: type) -> list[str]:
     doc = inspect.cleandoc(cls.__doc__ or "")
     blocks = [textwrap.dedent(m.group("code")).strip("\n") for m in _CODE_BLOCK.finditer(doc)]
     return [code + "\n" for code in blocks if code]
-
-
-def readme_examples() -> list[str]:
-    return [m.group("code") for m in _README_BLOCK.finditer(README.read_text(encoding="utf-8"))]
 
 
 # -- execution ------------------------------------------------------------------------------------
@@ -196,19 +188,3 @@ def test_output_comments_are_checked() -> None:
     run_example("{'a': 1, 'b': 'long'}\n# -> {'a': 1,\n#     'b': ...}\n", namespace, "<ok>")
     with pytest.raises(pytest.fail.Exception, match="does not match"):
         run_example("x + 1\n# -> 42\n", namespace, "<bad>")
-
-
-def test_readme_has_python_examples() -> None:
-    blocks = readme_examples()
-    assert blocks, "README.md has no ```python blocks"
-    assert any("Emulator" in block for block in blocks)
-
-
-def test_readme_examples_run(emulator_env: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
-    namespace: dict[str, Any] = {"__name__": "__readme_example__"}
-    for index, code in enumerate(readme_examples()):
-        run_example(code, namespace, f"<README.md python block {index + 1}>")
-    out = capsys.readouterr().out
-    assert out.strip(), "the README examples print their results"
-    assert emulator_env.requests, "the README examples should reach the emulator"
-    assert emulator_env.server_errors == []
