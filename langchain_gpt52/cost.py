@@ -301,6 +301,22 @@ _tracker_var: ContextVar[CostTracker | None] = ContextVar("langchain_gpt52_cost"
 register_configure_hook(_tracker_var, inheritable=True)
 
 
+class _BudgetStopIsNotACallbackFault(logging.Filter):
+    """langchain-core logs "Error in CostTracker... callback" before re-raising a handler's
+    error; a budget stop is raised on purpose (and logged by this package), so drop that line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (
+            len(args) == 3
+            and args[0] == CostTracker.__name__
+            and str(args[2]).startswith(f"{BudgetExceededError.__name__}(")
+        )
+
+
+logging.getLogger("langchain_core.callbacks.manager").addFilter(_BudgetStopIsNotACallbackFault())
+
+
 class track_cost:
     """Add up the USD cost of every chat-model call made inside the block.
 

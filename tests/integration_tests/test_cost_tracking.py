@@ -207,3 +207,16 @@ async def test_runaway_agent_stops_at_the_budget_async(emulator: Emulator) -> No
         with pytest.raises(BudgetExceededError):
             await agent.ainvoke({"messages": [("user", RUNAWAY)]}, {"recursion_limit": 100})
     assert cost.calls == len(chat_requests(emulator)) < len(TOOL_NAMES)
+
+
+def test_budget_stop_is_not_logged_as_a_callback_fault(emulator: Emulator, caplog: Any) -> None:
+    llm = aimlapi(emulator)
+    with (
+        caplog.at_level(logging.WARNING),
+        track_cost(max_usd=0),
+        pytest.raises(BudgetExceededError),
+    ):
+        llm.invoke("Hello!")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("budget" in m for m in messages)
+    assert not [m for m in messages if m.startswith("Error in CostTracker")], messages
