@@ -612,7 +612,7 @@ MALFORMED_CHOICE_STREAMS = {
 }
 
 
-@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])  # stream rows: with the _ChunkStep fix
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("name", list(MALFORMED_CHOICE_STREAMS))
 async def test_malformed_choices_are_refused_alike(
