@@ -154,7 +154,7 @@ def timeout_values(timeout: Any) -> tuple[float | None, float | None, float | No
     return values
 
 
-def _library(client: Any) -> ModuleType:
+def library_of(client: Any) -> ModuleType:
     """The module (``httpx2`` or ``httpx``) a client comes from."""
     name = type(client).__module__.split(".", 1)[0]
     module = sys.modules.get(name)
@@ -325,13 +325,13 @@ class Transport:
         self._client = http_client
         self._aclient = http_async_client  # a user's; ours live per loop in ``_loops``
         self._sync = _Side(
-            httpx2 if http_client is None else _library(http_client),
+            httpx2 if http_client is None else library_of(http_client),
             http_client is None,
             values,
             stream_timeout,
         )
         self._async = _Side(
-            httpx2 if http_async_client is None else _library(http_async_client),
+            httpx2 if http_async_client is None else library_of(http_async_client),
             http_async_client is None,
             values,
             stream_timeout,

@@ -33,7 +33,6 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, LLMResult
-from langchain_core.tracers.context import register_configure_hook
 
 from langchain_gpt52._prices import Price
 
@@ -298,7 +297,18 @@ class CostTracker(BaseCallbackHandler):
 
 
 _tracker_var: ContextVar[CostTracker | None] = ContextVar("langchain_gpt52_cost", default=None)
-register_configure_hook(_tracker_var, inheritable=True)
+_hook_registered = False
+
+
+def _register_hook() -> None:
+    """Let LangChain's callback managers pick up the active tracker (once, on first use:
+    importing langchain-core's tracers costs ~50 ms, which plain calls never pay)."""
+    global _hook_registered
+    if not _hook_registered:
+        from langchain_core.tracers.context import register_configure_hook
+
+        register_configure_hook(_tracker_var, inheritable=True)
+        _hook_registered = True
 
 
 class _BudgetStopIsNotACallbackFault(logging.Filter):
@@ -342,6 +352,7 @@ class track_cost:
         self._tokens: list[Token[CostTracker | None]] = []
 
     def __enter__(self) -> CostTracker:
+        _register_hook()
         self._tokens.append(_tracker_var.set(self.tracker))
         return self.tracker
 

@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
 from langchain_gpt52._prices import Price
+from langchain_gpt52._transport import library_of
 from langchain_gpt52.errors import (
-    APIConnectionError,
+    APIError,
     APIResponseValidationError,
-    APITimeoutError,
     error_from_response,
+    network_error,
     request_id_from_headers,
 )
 
@@ -132,14 +131,11 @@ def _secret(chat: BaseChatGPT52) -> str | None:
     return chat.api_key.get_secret_value().strip() if chat.api_key is not None else None
 
 
-def _network_error(exc: httpx.HTTPError, provider: str, what: str) -> APIConnectionError:
-    name = type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{provider}: timed out fetching {what} ({name})")
-    return APIConnectionError(f"{provider}: connection failed fetching {what} ({name})")
+def _network_error(chat: BaseChatGPT52, exc: Exception, what: str) -> APIError:
+    return network_error(exc, chat._spec.name, during=f"fetching {what}", secret=_secret(chat))
 
 
-def _decode(chat: BaseChatGPT52, response: httpx.Response, what: str) -> Any:
+def _decode(chat: BaseChatGPT52, response: Any, what: str) -> Any:
     content = response.content
     secret = _secret(chat)
     if secret:
@@ -165,12 +161,13 @@ def get_json(chat: BaseChatGPT52, model_id: str | None = None) -> Any:
     """``GET {base}/models`` (no ``model_id``) or ``{base}/models/{model_id}``, decoded."""
     transport = chat._get_transport()
     path = _path(model_id)
+    client = transport.client()
     try:
-        response = transport.client().get(
+        response = client.get(
             transport.base_url + path, headers=transport.headers, timeout=transport.timeout
         )
-    except httpx.HTTPError as exc:
-        raise _network_error(exc, chat._spec.name, path) from None
+    except library_of(client).HTTPError as exc:
+        raise _network_error(chat, exc, path) from None
     return _decode(chat, response, path)
 
 
@@ -178,12 +175,13 @@ async def aget_json(chat: BaseChatGPT52, model_id: str | None = None) -> Any:
     """``get_json`` for async code."""
     transport = chat._get_transport()
     path = _path(model_id)
+    client = transport.aclient()
     try:
-        response = await transport.aclient().get(
+        response = await client.get(
             transport.base_url + path, headers=transport.headers, timeout=transport.timeout
         )
-    except httpx.HTTPError as exc:
-        raise _network_error(exc, chat._spec.name, path) from None
+    except library_of(client).HTTPError as exc:
+        raise _network_error(chat, exc, path) from None
     return _decode(chat, response, path)
 
 

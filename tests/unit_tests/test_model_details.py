@@ -230,3 +230,10 @@ def test_fetched_price_used_for_invoke_cost() -> None:
     second = llm.invoke("hi").response_metadata["cost"]
     assert first == {"usd": pytest.approx((1000 * 1.75 + 100 * 14) / 1e6), "source": "price_table"}
     assert second == {"usd": pytest.approx((1000 * 2 + 100 * 16) / 1e6), "source": "price_table"}
+
+
+def test_a_network_failure_of_the_own_httpx2_client_is_typed() -> None:
+    llm = ChatOxen(base_url="http://127.0.0.1:9/api/ai", api_key="sk-not-shown", max_retries=0)
+    with pytest.raises(APIConnectionError) as err:
+        llm.get_model_details()
+    assert "fetching /models/" in str(err.value) and "sk-not-shown" not in str(err.value)
