@@ -58,6 +58,10 @@ CREDITS_PER_USD = 2_000_000
 CostSource = Literal["provider", "price_table", "cache"]
 
 
+PROVIDER_COST_KEYS = ("credits_used", "usd_spent")
+"""The ``response_metadata`` keys that carry a provider's own figure for a call."""
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -126,7 +130,7 @@ class StreamCost:
 
     def observe(self, message: BaseMessage) -> None:
         md = message.response_metadata
-        for key in ("credits_used", "usd_spent"):
+        for key in PROVIDER_COST_KEYS:
             if key in md:
                 self._metadata[key] = md[key]
         if isinstance(message, AIMessageChunk) and message.usage_metadata:
@@ -150,7 +154,7 @@ def mark_cached(generations: Sequence[Generation]) -> None:
             md = {
                 k: v
                 for k, v in gen.message.response_metadata.items()
-                if k not in ("credits_used", "usd_spent")
+                if k not in PROVIDER_COST_KEYS
             }
             md["cost"] = {"usd": 0.0, "source": "cache"}
             gen.message = gen.message.model_copy(update={"response_metadata": md})

@@ -55,7 +55,7 @@ def strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
     )
 
 
-_COST_KEYS = ("credits_used", "usd_spent")
+_COST_KEYS = cost.PROVIDER_COST_KEYS
 
 
 class ChunkStep:

@@ -21,7 +21,6 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_gpt52 import _wire
 from langchain_gpt52._stream import SSEDecoder, StreamReader, decode_body
-from langchain_gpt52._transport import Transport
 from langchain_gpt52.chat_models._assembly import ChunkStep
 from langchain_gpt52.errors import (
     APIError,
@@ -363,18 +362,6 @@ def test_error_from_response_always_gives_a_status_error(
 
 
 # -- SSE bytes -> events -> chunks ---------------------------------------------------------
-
-
-def _transport() -> Transport:
-    return Transport(
-        base_url="http://127.0.0.1:1",
-        headers={},
-        timeout=httpx.Timeout(1.0),
-        stream_timeout=None,
-        max_retries=0,
-        provider="test",
-        secret="sk-secret",
-    )
 
 
 def _sse(items: list[Any]) -> bytes:
