@@ -11,36 +11,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from langchain_gpt52 import _responses_wire
 from langchain_gpt52.providers import ModelRow, Provider
+from langchain_gpt52.providers._types import Endpoint
 
 __all__ = ["check_request", "upstream_hints"]
 
+_API = {"chat": "Chat Completions API", "responses": "Responses API"}
 _ESCAPE = "to send it anyway, pass model_kwargs={{'{name}': ...}}"
 
 
-def check_request(provider: Provider, model: str, params: Mapping[str, Any]) -> None:
+def check_request(
+    provider: Provider, model: str, params: Mapping[str, Any], endpoint: Endpoint = "chat"
+) -> None:
     """Raise ``ValueError`` naming the parameter and what to change when ``params`` cannot work.
 
-    ``params`` are the request parameters the user set, by wire name (``max_tokens`` for the
-    output cap); ``stream`` is the call's mode. ``model_kwargs`` / ``extra_body`` are not passed
-    here: the escape hatch stays unchecked.
+    ``params`` are the request parameters the user set, by parameter name (``max_tokens`` for
+    the output cap); ``stream`` is the call's mode; ``endpoint`` the API the call goes to.
+    ``model_kwargs`` / ``extra_body`` are not passed here: the escape hatch stays unchecked.
     """
     row = provider.row(model)
-    if row is not None and not row.chat_completions:
+    if row is not None and row.endpoint == "responses" and endpoint != "responses":
         raise ValueError(
-            f"{model} is served by OpenAI's Responses API only, not Chat Completions: "
-            "use another model (e.g. gpt-5.2) or a Responses API client"
+            f"{model} is served by the {_API[row.endpoint]} only, not the {_API[endpoint]}: "
+            "leave use_responses_api unset or use another model"
         )
     where = f"{provider.name} for {model}"
+    documented = provider.params_for(row)
+    schema = f"{provider.name}'s request schema" + (f" for {model}" if row and row.params else "")
     for name, value in params.items():
         if value is None or name == "stream":
             continue
-        rule = provider.params.get(name)
+        rule = documented.get(name)
         if rule is None:
             if provider.strict_schema:
                 raise ValueError(
-                    f"{name!r} is not in {provider.name}'s request schema: remove it "
-                    f"({_ESCAPE.format(name=name)})"
+                    f"{name!r} is not in {schema}: remove it ({_ESCAPE.format(name=name)})"
                 )
             continue
         problem = rule.problem(value)
@@ -49,6 +55,10 @@ def check_request(provider: Provider, model: str, params: Mapping[str, Any]) -> 
     if row is not None:
         _check_row(row, where, params)
     _check_combinations(params)
+    if endpoint == "responses":
+        problem = _responses_wire.unsendable(params)
+        if problem:
+            raise ValueError(problem)
 
 
 def _check_row(row: ModelRow, where: str, params: Mapping[str, Any]) -> None:

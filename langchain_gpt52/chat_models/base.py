@@ -36,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_gpt52 import _tokens, _wire, cost
+from langchain_gpt52 import _responses_wire, _tokens, _wire, cost
 from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import check_request, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
@@ -50,11 +50,11 @@ from langchain_gpt52.errors import (
     secrets_in,
 )
 from langchain_gpt52.providers import Provider
-from langchain_gpt52.providers._types import EffortIn
+from langchain_gpt52.providers._types import EffortIn, Endpoint
 
 __all__ = ["BaseChatGPT52"]
 
-_PATH = "/chat/completions"
+_PATHS: dict[str, str] = {"chat": "/chat/completions", "responses": "/responses"}
 _TRANSPORT_LOCK = threading.Lock()
 _CLIENT_FIELDS = frozenset(
     {
@@ -213,7 +213,7 @@ class BaseChatGPT52(BaseChatModel):
     def _check_fields(self) -> BaseChatGPT52:
         if self.use_developer_role and not self._spec.developer_role:
             raise ValueError(f"{self._spec.name} does not accept the 'developer' role")
-        check_request(self._spec, self.model_name, self._params())
+        check_request(self._spec, self.model_name, self._params(), self._endpoint(self.model_name))
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
         # A completion parameter left unset may go through model_kwargs unchecked: that is the
         # escape hatch ``check_request`` errors point to (e.g. ``verbosity`` on AI/ML API).
@@ -287,6 +287,11 @@ class BaseChatGPT52(BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         return _profile(self._spec, self.model_name)
+
+    def _endpoint(self, model: str) -> Endpoint:
+        """The API that serves ``model``: its catalog row's (Chat Completions when unknown)."""
+        row = self._spec.row(model)
+        return row.endpoint if row is not None else "chat"
 
     def _list_price(self) -> Price | None:
         """The model's list price per 1M tokens from the catalog (None when unknown)."""
@@ -393,14 +398,16 @@ class BaseChatGPT52(BaseChatModel):
         if "max_completion_tokens" in kwargs:
             kwargs["max_tokens"] = kwargs.pop("max_completion_tokens")
         params.update(kwargs)
-        check_request(spec, model, {**params, "stream": stream})
+        endpoint = self._endpoint(model)
+        check_request(spec, model, {**params, "stream": stream}, endpoint)
         hints = upstream_hints(spec, model, params)
         if isinstance(stop, str):
             stop = [stop]
-        if stop and spec.send_stop:
+        chat = endpoint == "chat"
+        if stop and chat and spec.sends_stop(spec.row(model)):
             params["stop"] = stop
         wire_max = self._max_tokens_param
-        if wire_max != "max_tokens" and "max_tokens" in params:
+        if chat and wire_max != "max_tokens" and "max_tokens" in params:
             params[wire_max] = params.pop("max_tokens")
         params["model"] = model
         params.update(self.model_kwargs)
@@ -412,27 +419,29 @@ class BaseChatGPT52(BaseChatModel):
             allow_developer=spec.developer_role,
             provider=spec.name,
         )
-        body = _wire.build_body(wire, params, stream=stream, stream_usage=bool(stream_usage))
+        if chat:
+            body = _wire.build_body(wire, params, stream=stream, stream_usage=bool(stream_usage))
+        else:
+            body = _responses_wire.build_body(wire, params, stream=stream)
         try:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"request parameters are not JSON-serializable: {exc}") from None
-        return _Request(data, stop or None, hints)
+        return _Request(data, stop or None, hints, endpoint, spec.name)
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
         """Response-header facts for ``response_metadata``: request id and cost."""
         return _header_facts(self._spec, headers)
 
-    def _finish_result(
-        self, data: Any, headers: Mapping[str, str], stop: list[str] | None
-    ) -> ChatResult:
+    def _finish_result(self, data: Any, headers: Mapping[str, str], req: _Request) -> ChatResult:
         try:
+            data = req.completion(data)
             result = _wire.parse_completion(data, self._headers_metadata(headers))
         except APIResponseValidationError as exc:
             exc.request_id = exc.request_id or request_id_from_headers(headers)
             raise
         _warn_if_cut_empty(gen.message for gen in result.generations)
-        result = cut_result_at_stop(result, stop)
+        result = cut_result_at_stop(result, req.stop)
         price = self._list_price()
         for gen in result.generations:
             cost.attach_cost(gen.message, price)
@@ -480,11 +489,11 @@ class BaseChatGPT52(BaseChatModel):
             return strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
         req = self._build_request(messages, stop, False, kwargs)
         try:
-            data, headers = self._get_transport().post(_PATH, req.body)
+            data, headers = self._get_transport().post(req.path, req.body)
         except BadRequestError as exc:
             _add_hints(exc, req.hints)
             raise
-        return self._finish_result(data, headers, req.stop)
+        return self._finish_result(data, headers, req)
 
     async def _agenerate(
         self,
@@ -498,11 +507,11 @@ class BaseChatGPT52(BaseChatModel):
             return strict_result(chunks)
         req = self._build_request(messages, stop, False, kwargs)
         try:
-            data, headers = await self._get_transport().apost(_PATH, req.body)
+            data, headers = await self._get_transport().apost(req.path, req.body)
         except BadRequestError as exc:
             _add_hints(exc, req.hints)
             raise
-        return self._finish_result(data, headers, req.stop)
+        return self._finish_result(data, headers, req)
 
     # -- stream ----------------------------------------------------------------------------
 
@@ -516,7 +525,7 @@ class BaseChatGPT52(BaseChatModel):
         req = self._build_request(messages, stop, True, kwargs)
         step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
         try:
-            for data, headers in self._get_transport().stream(_PATH, req.body):
+            for data, headers in req.chunks(self._get_transport().stream(req.path, req.body)):
                 for chunk in step(data, headers):
                     if run_manager:
                         _set_run_id(chunk, run_manager.run_id)
@@ -543,7 +552,9 @@ class BaseChatGPT52(BaseChatModel):
         req = self._build_request(messages, stop, True, kwargs)
         step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
         try:
-            async for data, headers in self._get_transport().astream(_PATH, req.body):
+            async for data, headers in req.achunks(
+                self._get_transport().astream(req.path, req.body)
+            ):
                 for chunk in step(data, headers):
                     if run_manager:
                         _set_run_id(chunk, run_manager.run_id)
@@ -699,14 +710,77 @@ for _name in ("_generate", "_agenerate"):
 
 
 class _Request:
-    """One call's request: the JSON body, the stop sequences to enforce, upstream hints."""
+    """One call's request: the JSON body, the stop sequences to enforce, upstream hints, and
+    the API it goes to (its path, and how its answers read as chat completions)."""
 
-    __slots__ = ("body", "hints", "stop")
+    __slots__ = ("body", "endpoint", "hints", "path", "provider", "stop")
 
-    def __init__(self, body: bytes, stop: list[str] | None, hints: list[str]) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        stop: list[str] | None,
+        hints: list[str],
+        endpoint: Endpoint = "chat",
+        provider: str = "the provider",
+    ) -> None:
         self.body = body
         self.stop = stop
         self.hints = hints
+        self.endpoint = endpoint
+        self.path = _PATHS[endpoint]
+        self.provider = provider
+
+    def completion(self, data: Any) -> Any:
+        """The answer body as a ``chat.completion``."""
+        if self.endpoint == "chat":
+            return data
+        return _responses_wire.as_completion(data, self.provider)
+
+    def chunks(self, events: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        """The stream's events as ``chat.completion.chunk`` dicts, with their headers."""
+        if self.endpoint == "chat":
+            return events
+        return _chat_chunks(events, _responses_wire.EventReader(self.provider))
+
+    def achunks(self, events: AsyncIterator[tuple[Any, Any]]) -> AsyncIterator[tuple[Any, Any]]:
+        """``chunks`` for an async stream."""
+        if self.endpoint == "chat":
+            return events
+        return _achat_chunks(events, _responses_wire.EventReader(self.provider))
+
+
+def _with_request_id(exc: APIResponseValidationError, headers: Any) -> None:
+    exc.request_id = exc.request_id or request_id_from_headers(headers)
+
+
+def _chat_chunks(
+    events: Iterator[tuple[Any, Any]], reader: _responses_wire.EventReader
+) -> Iterator[tuple[Any, Any]]:
+    headers: Any = None
+    try:
+        for event, headers in events:
+            for data in reader.feed(event):
+                yield data, headers
+        for data in reader.end():
+            yield data, headers
+    except APIResponseValidationError as exc:
+        _with_request_id(exc, headers)
+        raise
+
+
+async def _achat_chunks(
+    events: AsyncIterator[tuple[Any, Any]], reader: _responses_wire.EventReader
+) -> AsyncIterator[tuple[Any, Any]]:
+    headers: Any = None
+    try:
+        async for event, headers in events:
+            for data in reader.feed(event):
+                yield data, headers
+        for data in reader.end():
+            yield data, headers
+    except APIResponseValidationError as exc:
+        _with_request_id(exc, headers)
+        raise
 
 
 def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:

@@ -37,6 +37,8 @@ class EmulatedProvider:
     out_of_credits_message: ClassVar[str] = "Out of credits"
     #: whether every streamed choice carries a ``logprobs`` key (``null`` when not asked for)
     chunk_logprobs_key: ClassVar[bool] = False
+    #: the path of the provider's Responses API route (``None``: it has none)
+    responses_path: ClassVar[str | None] = None
 
     @property
     def chat_path(self) -> str:
