@@ -46,6 +46,10 @@ def test_the_catalog_has_the_rows_the_issue_lists() -> None:
     assert keys >= {
         ("aimlapi", "openai/gpt-5-2"),
         ("aimlapi", "openai/gpt-5-2-chat-latest"),
+        ("aimlapi", "openai/gpt-5.2-pro"),
+        ("aimlapi", "openai/gpt-5.2-chat"),
+        ("aimlapi", "openai/gpt-5-2-pro"),
+        ("aimlapi", "openai/gpt-5-2-codex"),
         ("oxen", "gpt-5-2-chat-latest"),
         ("oxen", "gpt-5-2-2025-12-11"),
         ("openai", "gpt-5.2"),

@@ -39,7 +39,7 @@ def make(provider: ProviderDescriptor, fake: FakeProvider, **kwargs: Any) -> Bas
 
 
 def _reasoning_ok(provider: ProviderDescriptor, row: ModelRow, effort: str) -> bool:
-    documented = provider.params.get("reasoning_effort")
+    documented = provider.params_for(row).get("reasoning_effort")
     if documented is not None and documented.problem(effort):
         return False
     return row.efforts is None or effort in row.efforts
@@ -140,11 +140,11 @@ def test_combinations() -> None:
         check_request(OPENAI_COMPATIBLE, "gpt-5.2", {"top_logprobs": 2})
 
 
-def test_responses_only_model_is_refused_with_the_reason() -> None:
+def test_a_responses_only_model_kept_off_the_responses_api_is_refused_with_the_reason() -> None:
     fake = FakeProvider()
     with pytest.raises(ValueError, match="Responses API only"):
-        make(OPENAI_COMPATIBLE, fake, model="gpt-5.2-pro")
-    llm = make(OPENAI_COMPATIBLE, fake)
+        make(OPENAI_COMPATIBLE, fake, model="gpt-5.2-pro", use_responses_api=False)
+    llm = make(OPENAI_COMPATIBLE, fake, use_responses_api=False)
     with pytest.raises(ValueError, match="Responses API only"):
         llm.invoke("hi", model="gpt-5.2-pro")
     assert fake.requests == []
