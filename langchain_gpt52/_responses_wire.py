@@ -207,13 +207,12 @@ def build_body(
         raise ValueError(problem)
     body: dict[str, Any] = {"model": params.get("model"), "input": format_input(wire_messages)}
     for name, value in params.items():
-        if value is None or name in _HANDLED or name in _NOT_ON_RESPONSES or name == "stream":
-            continue
-        path = _NESTED.get(name)
-        if path is None:
+        skip = name in _HANDLED or name in _NOT_ON_RESPONSES or name in _NESTED
+        if value is not None and not skip and name != "stream":
             body[name] = value
-        else:
-            body[path[0]] = {**body.get(path[0], {}), path[1]: value}
+    for name, (field, key) in _NESTED.items():
+        if params.get(name) is not None:
+            body[field] = {**body.get(field, {}), key: params[name]}
     if params.get("max_tokens") is not None:
         body["max_output_tokens"] = params["max_tokens"]
     if params.get("tools"):
