@@ -231,6 +231,7 @@ class ChatGPT52Failover(BaseChatModel):
                     member._spec,
                     member.model_name,
                     {**member._params(), **params, "stream": stream},
+                    member._endpoint(member.model_name),
                 )
             except ValueError as exc:
                 raise ValueError(f"models[{i}] ({_label(member)}): {exc}") from None

@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_gpt52.providers import AIMLAPI as _CATALOG
 
+from .completion import _pieces as text_pieces
 from .completion import complete
 from .providers.aimlapi import validation_body
 from .providers.base import EmulatedProvider
@@ -226,6 +227,8 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
             }
             for t in tools
         ]
+    if body.get("parallel_tool_calls") is not None:
+        chat["parallel_tool_calls"] = body["parallel_tool_calls"]
     choice = body.get("tool_choice")
     if isinstance(choice, dict) and choice.get("type") == "function":
         chat["tool_choice"] = {"type": "function", "function": {"name": choice.get("name")}}
@@ -330,8 +333,9 @@ def answer(provider: EmulatedProvider, body: dict[str, Any], settings: Settings)
     return response
 
 
-def _pieces(text: str, size: int = 12) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+def _pieces(text: str) -> list[str]:
+    """``text`` in the pieces the chat route streams it in (a few tokens each)."""
+    return [piece for piece, _ in text_pieces(text)] or [""]
 
 
 def _item_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
