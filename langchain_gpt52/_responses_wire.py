@@ -72,9 +72,9 @@ def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        texts = [p.get("text") for p in content if isinstance(p, Mapping)]
-        if all(isinstance(t, str) for t in texts) and len(texts) == len(content):
-            return "".join(t for t in texts if t)
+        texts = [p.get("text", p.get("refusal")) if isinstance(p, Mapping) else p for p in content]
+        if all(isinstance(t, str) for t in texts):
+            return "".join(texts)
     return json.dumps(content, ensure_ascii=False)
 
 

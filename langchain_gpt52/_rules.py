@@ -15,7 +15,7 @@ from langchain_gpt52 import _responses_wire
 from langchain_gpt52.providers import ModelRow, Provider
 from langchain_gpt52.providers._types import Endpoint
 
-__all__ = ["check_request", "upstream_hints"]
+__all__ = ["check_request", "check_structured_method", "upstream_hints"]
 
 _API = {"chat": "Chat Completions API", "responses": "Responses API"}
 _ESCAPE = "to send it anyway, pass model_kwargs={{'{name}': ...}}"
@@ -59,6 +59,30 @@ def check_request(
         problem = _responses_wire.unsendable(params)
         if problem:
             raise ValueError(problem)
+
+
+_METHOD_FIELDS = {
+    "json_schema": "response_format",
+    "json_mode": "response_format",
+    "function_calling": "tools",
+}
+
+
+def check_structured_method(provider: Provider, model: str, method: str) -> None:
+    """Refuse a ``with_structured_output`` method whose request field the model's schema does
+    not document (a schema-validating provider would refuse the call), naming the others."""
+    field = _METHOD_FIELDS.get(method)
+    if field is None or not provider.strict_schema:
+        return
+    documented = provider.params_for(provider.row(model))
+    if field in documented:
+        return
+    usable = [m for m, f in _METHOD_FIELDS.items() if f in documented]
+    fix = f"use method={usable[0]!r}" if usable else "no structured-output method is available"
+    raise ValueError(
+        f"with_structured_output(method={method!r}) sends {field!r}, which {provider.name}'s "
+        f"request schema for {model} does not document: {fix}"
+    )
 
 
 def _check_row(row: ModelRow, where: str, params: Mapping[str, Any]) -> None:

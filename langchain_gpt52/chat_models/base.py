@@ -38,7 +38,7 @@ from pydantic import (
 
 from langchain_gpt52 import _responses_wire, _tokens, _wire, cost
 from langchain_gpt52._prices import Price
-from langchain_gpt52._rules import check_request, upstream_hints
+from langchain_gpt52._rules import check_request, check_structured_method, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
 from langchain_gpt52.chat_models.structured import structured_output
@@ -696,6 +696,7 @@ class BaseChatGPT52(BaseChatModel):
             raise ValueError(f"unexpected arguments to with_structured_output: {sorted(kwargs)}")
         if schema is None and method != "json_mode":
             raise ValueError(f"schema is required for method={method!r}")
+        check_structured_method(self._spec, self.model_name, method)
         return structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )

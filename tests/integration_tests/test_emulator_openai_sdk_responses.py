@@ -76,7 +76,11 @@ def test_input_items_and_parts_are_read(emulator: Emulator) -> None:
                 "role": "user",
                 "content": [
                     {"type": "input_text", "text": "What is in this image?"},
-                    {"type": "input_image", "image_url": "https://x.test/cat.png", "detail": "auto"},
+                    {
+                        "type": "input_image",
+                        "image_url": "https://x.test/cat.png",
+                        "detail": "auto",
+                    },
                 ],
             },
         ],

@@ -103,6 +103,31 @@ def test_tool_calls_and_tool_results_become_function_call_items() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "ab"),
+        ([{"type": "refusal", "refusal": "no"}], "no"),
+        (["plain"], "plain"),
+        ([{"type": "image_url", "image_url": {"url": "u"}}], '[{"type": "image_url"'),
+    ],
+)
+def test_tool_and_assistant_content_lists_are_sent_as_text(content: Any, text: str) -> None:
+    wire = [
+        {
+            "role": "assistant",
+            "content": content,
+            "tool_calls": [
+                {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c", "content": content},
+    ]
+    items = rw.format_input(wire)
+    assert items[0]["content"].startswith(text)
+    assert items[2]["output"].startswith(text)
+
+
 def test_an_unsupported_part_is_refused_naming_the_message() -> None:
     wire = [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]
     with pytest.raises(ValueError, match=r"messages\[0\].*input_audio"):
