@@ -300,7 +300,7 @@ def test_a_rows_own_params_replace_the_providers() -> None:
     check_request(AIMLAPI, "openai/gpt-5-2", {"n": 2})
     with pytest.raises(ValueError, match="'n' is not in AI/ML API's request schema for openai/"):
         check_request(AIMLAPI, "openai/gpt-5.2-chat", {"n": 2})
-    with pytest.raises(ValueError, match="min_p=2 .* between 0.001 and 0.999"):
+    with pytest.raises(ValueError, match=r"min_p=2 .* between 0\.001 and 0\.999"):
         check_request(AIMLAPI, "openai/gpt-5.2-chat", {"min_p": 2})
 
 
