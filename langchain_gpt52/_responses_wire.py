@@ -11,16 +11,23 @@ and `finish_reason` (`"length"` for a response cut by `max_output_tokens`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from langchain_gpt52.errors import APIConnectionError, APIResponseValidationError, error_in_body
+from langchain_gpt52.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    error_in_body,
+    request_id_from_headers,
+)
 from langchain_gpt52.providers._openai_schema import RESPONSES_MIN_OUTPUT_TOKENS
 
 __all__ = [
     "EventReader",
+    "achat_chunks",
     "as_completion",
     "build_body",
+    "chat_chunks",
     "format_input",
     "format_text",
     "format_tool_choice",
@@ -587,3 +594,45 @@ _HANDLERS: dict[str, Any] = {
     "response.failed": EventReader._failed,
     "error": EventReader._error,
 }
+
+
+def chat_chunks(events: Iterator[tuple[Any, Any]], provider: str) -> Iterator[tuple[Any, Any]]:
+    """``(event, headers)`` pairs of one Responses stream -> ``(chunk, headers)`` pairs; an
+    error the events stand for carries the response's request id. The events' iterator is
+    closed when this one is."""
+    reader = EventReader(provider)
+    headers: Any = None
+    try:
+        for event, headers in events:
+            for data in reader.feed(event):
+                yield data, headers
+        for data in reader.end():
+            yield data, headers
+    except APIResponseValidationError as exc:
+        exc.request_id = exc.request_id or request_id_from_headers(headers)
+        raise
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+
+
+async def achat_chunks(
+    events: AsyncIterator[tuple[Any, Any]], provider: str
+) -> AsyncIterator[tuple[Any, Any]]:
+    """``chat_chunks`` for an async stream (the events' iterator is closed when this one is)."""
+    reader = EventReader(provider)
+    headers: Any = None
+    try:
+        async for event, headers in events:
+            for data in reader.feed(event):
+                yield data, headers
+        for data in reader.end():
+            yield data, headers
+    except APIResponseValidationError as exc:
+        exc.request_id = exc.request_id or request_id_from_headers(headers)
+        raise
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()

@@ -741,47 +741,13 @@ class _Request:
         """The stream's events as ``chat.completion.chunk`` dicts, with their headers."""
         if self.endpoint == "chat":
             return events
-        return _chat_chunks(events, _responses_wire.EventReader(self.provider))
+        return _responses_wire.chat_chunks(events, self.provider)
 
     def achunks(self, events: AsyncIterator[tuple[Any, Any]]) -> AsyncIterator[tuple[Any, Any]]:
         """``chunks`` for an async stream."""
         if self.endpoint == "chat":
             return events
-        return _achat_chunks(events, _responses_wire.EventReader(self.provider))
-
-
-def _with_request_id(exc: APIResponseValidationError, headers: Any) -> None:
-    exc.request_id = exc.request_id or request_id_from_headers(headers)
-
-
-def _chat_chunks(
-    events: Iterator[tuple[Any, Any]], reader: _responses_wire.EventReader
-) -> Iterator[tuple[Any, Any]]:
-    headers: Any = None
-    try:
-        for event, headers in events:
-            for data in reader.feed(event):
-                yield data, headers
-        for data in reader.end():
-            yield data, headers
-    except APIResponseValidationError as exc:
-        _with_request_id(exc, headers)
-        raise
-
-
-async def _achat_chunks(
-    events: AsyncIterator[tuple[Any, Any]], reader: _responses_wire.EventReader
-) -> AsyncIterator[tuple[Any, Any]]:
-    headers: Any = None
-    try:
-        async for event, headers in events:
-            for data in reader.feed(event):
-                yield data, headers
-        for data in reader.end():
-            yield data, headers
-    except APIResponseValidationError as exc:
-        _with_request_id(exc, headers)
-        raise
+        return _responses_wire.achat_chunks(events, self.provider)
 
 
 def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:

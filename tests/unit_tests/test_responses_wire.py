@@ -564,3 +564,35 @@ def test_chunks_are_chat_completion_chunks() -> None:
     assert chunk["object"] == "chat.completion.chunk"
     assert (chunk["id"], chunk["model"]) == ("resp_1", "m")
     assert json.loads(json.dumps(chunk)) == chunk
+
+
+def _events_of(*events: Any) -> Any:
+    headers = {"x-request-id": "req-1"}
+    for event in events:
+        yield event, headers
+
+
+def test_chat_chunks_carries_the_request_id_into_errors() -> None:
+    failed = {"type": "error", "message": "overloaded"}
+    pairs = rw.chat_chunks(_events_of(_deltas("ok")[0], failed), "AI/ML API")
+    assert next(pairs)[0]["choices"][0]["delta"] == {"content": "ok"}
+    with pytest.raises(APIResponseValidationError, match=r"AI/ML API.*overloaded") as err:
+        next(pairs)
+    assert err.value.request_id == "req-1"
+
+
+async def test_achat_chunks_closes_the_events_when_stopped_early() -> None:
+    closed: list[bool] = []
+
+    async def events() -> Any:
+        try:
+            for event in _deltas("abcdefghi"):
+                yield event, {}
+        finally:
+            closed.append(True)
+
+    pairs = rw.achat_chunks(events(), "p")
+    first = await pairs.__anext__()
+    assert first[0]["choices"][0]["delta"] == {"content": "abc"}
+    await pairs.aclose()  # type: ignore[attr-defined]
+    assert closed == [True]
