@@ -404,8 +404,8 @@ class EventReader:
         self._provider = provider
         self._id: str | None = None
         self._model: str | None = None
-        self._calls: dict[Any, int] = {}  # output_index -> tool call index
-        self._seen: set[tuple[Any, str]] = set()  # (output_index, kind) that had deltas
+        self._calls: dict[Any, int] = {}  # item key -> tool call index
+        self._seen: set[tuple[Any, str]] = set()  # (item key, kind) that had deltas
         self._open: set[Any] = set()
         self._done_items = 0
         self._finished = False
@@ -456,7 +456,7 @@ class EventReader:
 
     def _item_added(self, event: Mapping[str, Any]) -> list[dict[str, Any]]:
         item = event.get("item")
-        index = event.get("output_index")
+        index = _item_key(event)
         self._open.add(index)
         if not isinstance(item, Mapping) or item.get("type") != "function_call":
             return []
@@ -472,7 +472,7 @@ class EventReader:
         return [self._chunk({"tool_calls": [call]})]
 
     def _args_delta(self, event: Mapping[str, Any]) -> list[dict[str, Any]]:
-        index = event.get("output_index")
+        index = _item_key(event)
         self._seen.add((index, "args"))
         delta = event.get("delta")
         if not isinstance(delta, str) or not delta:
@@ -482,7 +482,7 @@ class EventReader:
 
     def _item_done(self, event: Mapping[str, Any]) -> list[dict[str, Any]]:
         item = event.get("item")
-        index = event.get("output_index")
+        index = _item_key(event)
         self._open.discard(index)
         self._done_items += 1
         if not isinstance(item, Mapping):
@@ -567,12 +567,21 @@ class EventReader:
         return [self._chunk({}, "tool_calls" if self._calls else "stop")]
 
 
+def _item_key(event: Mapping[str, Any]) -> Any:
+    """Which output item an event is about: its ``output_index``, else the item's id."""
+    index = event.get("output_index")
+    if index is not None:
+        return index
+    item = event.get("item")
+    return event.get("item_id") or (item.get("id") if isinstance(item, Mapping) else None)
+
+
 def _delta(what: str, field: str) -> Any:
     """A handler for a text-like delta event: ``what`` names it, ``field`` is the chunk's."""
 
     def handle(reader: EventReader, event: Mapping[str, Any]) -> list[dict[str, Any]]:
         delta = event.get("delta")
-        reader._seen.add((event.get("output_index"), what))
+        reader._seen.add((_item_key(event), what))
         if not isinstance(delta, str) or not delta:
             return []
         return [reader._chunk({field: delta})]

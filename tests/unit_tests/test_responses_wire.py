@@ -596,3 +596,37 @@ async def test_achat_chunks_closes_the_events_when_stopped_early() -> None:
     assert first[0]["choices"][0]["delta"] == {"content": "abc"}
     await pairs.aclose()  # type: ignore[attr-defined]
     assert closed == [True]
+
+
+def test_items_are_told_apart_by_id_when_a_stream_has_no_output_index() -> None:
+    def strip(event: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in event.items() if k != "output_index"}
+        if "item" in out:
+            out["item_id"] = out["item"]["id"]
+        return out
+
+    items = [_text("Hi."), _call("f", '{"a": 1}'), {**_call("g", "{}", "call_2"), "id": "fc_2"}]
+    events = []
+    for item in items:
+        added = {**item, "arguments": ""} if item["type"] == "function_call" else item
+        events.append({"type": "response.output_item.added", "item": added})
+        if item["type"] == "message":
+            events.append(
+                {"type": "response.output_text.delta", "item_id": item["id"], "delta": "Hi."}
+            )
+        else:
+            events.append(
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "item_id": item["id"],
+                    "delta": item["arguments"],
+                }
+            )
+        events.append({"type": "response.output_item.done", "item": item})
+    events = [strip(e) for e in events]
+    msg = _assemble(events)
+    assert msg.content == "Hi."
+    assert [(c["name"], c["args"], c["id"]) for c in msg.tool_calls] == [
+        ("f", {"a": 1}, "call_1"),
+        ("g", {}, "call_2"),
+    ]
