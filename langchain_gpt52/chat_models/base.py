@@ -41,6 +41,7 @@ from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import check_request, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
+from langchain_gpt52.chat_models._generation import GenerationFields
 from langchain_gpt52.chat_models.structured import structured_output
 from langchain_gpt52.errors import (
     APIResponseValidationError,
@@ -96,7 +97,7 @@ _SYNONYMS = {
 """Other libraries' names for our fields."""
 
 
-class BaseChatGPT52(BaseChatModel):
+class BaseChatGPT52(GenerationFields, BaseChatModel):
     """Shared implementation behind ``ChatAIMLAPI``, ``ChatOxen`` and ``ChatGPT52``.
 
     A subclass sets ``_spec``, a ``langchain_gpt52.providers.Provider`` (defaults, env vars,
@@ -111,19 +112,8 @@ class BaseChatGPT52(BaseChatModel):
     """API key; read from the provider's env var when not given."""
     base_url: str | None = None
     """Base URL (``/chat/completions`` is appended); from the provider's env var or default."""
-    # ``int | float``: a value reaches the wire as written (``0`` stays ``0``, not ``0.0``).
-    temperature: int | float | None = None
-    top_p: int | float | None = None
-    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
-    """Output token cap, sent as the field the provider documents."""
-    frequency_penalty: int | float | None = None
-    presence_penalty: int | float | None = None
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    """Stop sequences (also enforced client-side where the provider does not document them)."""
-    seed: int | None = None
+    # The generation parameters (temperature, top_p, max_tokens, ...) are ``GenerationFields``.
     n: int | None = None
-    reasoning_effort: str | None = None
-    verbosity: str | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
     timeout: Any = Field(default=None, alias="request_timeout")
