@@ -10,7 +10,7 @@ import os
 import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
 
 import httpx2
@@ -22,7 +22,6 @@ from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, Generation
 from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import (
@@ -42,7 +41,6 @@ from langchain_gpt52._rules import check_request, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
 from langchain_gpt52.chat_models._generation import GenerationFields
-from langchain_gpt52.chat_models.structured import structured_output
 from langchain_gpt52.errors import (
     APIResponseValidationError,
     BadRequestError,
@@ -52,6 +50,9 @@ from langchain_gpt52.errors import (
 )
 from langchain_gpt52.providers import Provider
 from langchain_gpt52.providers._types import EffortIn
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
 
 __all__ = ["BaseChatGPT52"]
 
@@ -147,6 +148,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         populate_by_name=True,
         arbitrary_types_allowed=True,
         hide_input_in_errors=True,  # the input holds the API key
+        defer_build=True,  # validators built on first construction, per class used
     )
 
     _transport: Transport | None = PrivateAttr(default=None)
@@ -675,6 +677,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             raise ValueError(f"unexpected arguments to with_structured_output: {sorted(kwargs)}")
         if schema is None and method != "json_mode":
             raise ValueError(f"schema is required for method={method!r}")
+        from langchain_gpt52.chat_models.structured import structured_output
+
         return structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
