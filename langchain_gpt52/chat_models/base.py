@@ -274,7 +274,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     def _get_invocation_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        # What core's version returns, without its per-call ``self.dict()`` (~20 µs a call).
+        # What core's version returns, without its per-call ``self.dict()``.
         return {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -685,8 +685,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
 
 # langchain-core calls ``inspect.signature(self._generate)`` on every non-streaming call (to see
-# whether it takes ``run_manager``); a precomputed ``__signature__``, which ``inspect`` returns as
-# is, makes that ~3x cheaper (13 -> 4 µs). Subclasses that override these methods are unaffected.
+# whether it takes ``run_manager``); ``inspect`` returns a precomputed ``__signature__`` as is,
+# which is cheaper. Subclasses that override these methods are unaffected.
 for _name in ("_generate", "_agenerate"):
     _method: Any = getattr(BaseChatGPT52, _name)
     _method.__signature__ = inspect.signature(_method)
