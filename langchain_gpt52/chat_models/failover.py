@@ -110,6 +110,10 @@ class CircuitBreaker:
         self.probe_at = now
         return self.epoch
 
+    def release(self) -> None:
+        """End a half-open try that neither succeeded nor failed: the next call may try."""
+        self.probe_at = None
+
     def record_success(self, ticket: int | None = None) -> None:
         self.failures = 0
         self.opened_at = None
@@ -380,7 +384,11 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         member = self.models[i]
         reason = failover_reason(exc, member._spec)
         if reason is None:
-            self._succeeded(i, ticket)  # the gateway answered: it is up
+            with self._lock:
+                if isinstance(exc, APIStatusError):
+                    self._breakers[i].record_success(ticket)  # the gateway answered: it is up
+                else:
+                    self._breakers[i].release()  # says nothing about the gateway
             raise exc
         status = getattr(exc, "status_code", None)
         with self._lock:

@@ -24,6 +24,7 @@ from langchain_gpt52.errors import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
+    BadRequestError,
     RefusalError,
     error_from_response,
 )
@@ -337,3 +338,32 @@ def test_served_by_tells_two_members_of_one_model_apart() -> None:
     assert md["failed_over"] == [
         {"model": "aimlapi/openai/gpt-5-2#0", "error": "InternalServerError", "status": 503}
     ]
+
+
+def test_a_half_open_try_refused_as_invalid_closes_the_breaker() -> None:
+    now = [1000.0]
+    first = FakeProvider(
+        httpx.Response(503, json={"message": "busy"}),
+        httpx.Response(400, json={"message": "bad request"}),
+    )
+    llm = ChatGPT52Failover(
+        models=[_member(ChatAIMLAPI, first), _member(ChatOxen, FakeProvider())],
+        failure_threshold=1,
+        clock=lambda: now[0],
+    )
+    llm.invoke("hi")
+    assert llm.breakers[0].state == "open"
+    now[0] += 30
+    with pytest.raises(BadRequestError):
+        llm.invoke("hi")  # the half-open try: the gateway answered, so it is up
+    assert llm.breakers[0].state == "closed"
+
+
+def test_a_half_open_try_that_fails_before_sending_lets_the_next_call_try() -> None:
+    breaker = CircuitBreaker(threshold=1, cooldown=30, clock=lambda: 0.0)
+    breaker.record_failure()
+    breaker.opened_at = -30.0  # cooldown over
+    assert breaker.admit() is not None
+    assert breaker.admit() is None  # one try at a time
+    breaker.release()
+    assert breaker.admit() is not None
