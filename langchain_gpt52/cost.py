@@ -549,7 +549,7 @@ class CostTracker(BaseCallbackHandler):
         spent, reserved = self.store.totals()
         error_cls = BudgetExceededError if reason is None else UnpricedCallError
         error = error_cls(float(spent), float(self.limit), float(reserved), float(needed), reason)
-        logger.warning("budget stop: %s", error)
+        logger.warning("budget stop: %s", str(error))  # not the error: it holds frames
         _close_unstarted_handlers()
         raise error
 
