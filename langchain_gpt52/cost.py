@@ -260,9 +260,9 @@ digits, code and other scripts differently from the offline estimate)."""
 PRICE_MARGIN = Decimal("1.10")
 """A reservation is the list price times this: a gateway may bill above the list price
 (AI/ML API bills it + 5 %, rounded up to a whole credit)."""
-FIRST_OUTPUT_ALLOWANCE = 1_024
-"""Output tokens reserved for a call without `max_tokens` before the tracker has seen a reply
-from its model."""
+MIN_OUTPUT_ALLOWANCE = 1_024
+"""Output tokens reserved at least for a call without `max_tokens` (GPT-5.2 at its default
+effort often spends hundreds of reasoning tokens before the answer)."""
 
 _MILLION = Decimal(1_000_000)
 _PRICES: dict[Price, tuple[Decimal, Decimal]] = {}
@@ -469,6 +469,7 @@ class CostTracker(BaseCallbackHandler):
         self._largest_output: dict[str, int] = {}
         """`"<provider>/<model>"` -> the largest output (reasoning included) seen."""
         self._warned: set[str] = set()
+        self._stopped = False
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -526,11 +527,11 @@ class CostTracker(BaseCallbackHandler):
     def _allowance(
         self, key: str, md: Mapping[str, Any], invocation_params: Mapping[str, Any] | None
     ) -> int:
-        """Output tokens reserved: `max_tokens` when set, else the largest output seen from the
-        model (`FIRST_OUTPUT_ALLOWANCE` before the first); times `n` completions."""
+        """Output tokens reserved: `max_tokens` when set, else the larger of
+        `MIN_OUTPUT_ALLOWANCE` and the largest output seen from the model; times `n`."""
         max_tokens = md.get("ls_max_tokens")
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
-            max_tokens = self._largest_output.get(key, FIRST_OUTPUT_ALLOWANCE)
+            max_tokens = max(MIN_OUTPUT_ALLOWANCE, self._largest_output.get(key, 0))
         n = (invocation_params or {}).get("n")
         return max_tokens * n if isinstance(n, int) and n > 1 else max_tokens
 
@@ -549,7 +550,11 @@ class CostTracker(BaseCallbackHandler):
         spent, reserved = self.store.totals()
         error_cls = BudgetExceededError if reason is None else UnpricedCallError
         error = error_cls(float(spent), float(self.limit), float(reserved), float(needed), reason)
-        logger.warning("budget stop: %s", str(error))  # not the error: it holds frames
+        # The first stop of a tracker is a warning, later ones (a batch's other rows) debug;
+        # the message is logged, not the error (its traceback holds frames).
+        level = logging.DEBUG if self._stopped else logging.WARNING
+        self._stopped = True
+        logger.log(level, "budget stop: %s", str(error))
         _close_unstarted_handlers()
         raise error
 
@@ -888,10 +893,10 @@ class track_cost:
     - With `max_tokens` set, the allowance is `max_tokens` (times `n`): the total cannot
       exceed `max_usd`, whatever the concurrency, as long as the provider bills within the
       margins above.
-    - Without it, the allowance is the largest output (reasoning included) this tracker has
-      seen from the model, and 1,024 tokens before its first reply: an estimate; a reply
-      longer than every earlier one can push the total past `max_usd` by its excess. The
-      measured overshoot is in `docs/cost-and-failover.md`.
+    - Without it, the allowance is the larger of 1,024 tokens and the largest output
+      (reasoning included) this tracker has seen from the model: an estimate; a reply longer
+      than both can push the total past `max_usd` by its excess (times the calls in flight).
+      The measured overshoot is in `docs/cost-and-failover.md`.
 
     A stream cut short (the caller stops iterating, or the server drops it) still counts: at
     the provider's figure or usage when they arrived, else input plus the output streamed so

@@ -16,7 +16,7 @@ from langchain_gpt52 import BudgetExceededError, track_cost
 from langchain_gpt52._prices import Price
 from langchain_gpt52.budget import to_decimal
 from langchain_gpt52.cost import (
-    FIRST_OUTPUT_ALLOWANCE,
+    MIN_OUTPUT_ALLOWANCE,
     CostTracker,
     StreamCost,
     UnpricedCallError,
@@ -266,15 +266,19 @@ def test_reservation_with_max_tokens_and_n() -> None:
     assert (spent, reserved) == (0, reservation_usd(PRICE, inp, 300))
 
 
-def test_allowance_without_max_tokens_is_the_largest_output_seen() -> None:
+def test_allowance_without_max_tokens_is_the_largest_output_seen_or_the_minimum() -> None:
     tracker = CostTracker(max_usd=10)
     inp = message_tokens([HumanMessage("Hello!")])
     first = _start(tracker)
-    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, FIRST_OUTPUT_ALLOWANCE)
-    _finish(tracker, first, out=300)
-    _finish(tracker, _start(tracker), out=120)
+    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, MIN_OUTPUT_ALLOWANCE)
+    _finish(tracker, first, out=300)  # below the minimum: the minimum stays
     _start(tracker)
-    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, 300)
+    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, MIN_OUTPUT_ALLOWANCE)
+    tracker = CostTracker(max_usd=10)
+    _finish(tracker, _start(tracker), out=3000)
+    _finish(tracker, _start(tracker), out=1200)
+    _start(tracker)
+    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, 3000)
 
 
 def test_calls_in_flight_count_against_the_budget() -> None:
