@@ -90,6 +90,34 @@ def measure(
     return rows
 
 
+def callbacks_us(budget: bool, number: int = 20_000) -> float:
+    """µs per call of the tracker's own callbacks (start and end of one priced chat call, as
+    LangChain calls them), without HTTP: the part of the table above that the tracker adds."""
+    from uuid import uuid4
+
+    from langchain_core.messages import AIMessage, HumanMessage
+    from langchain_core.outputs import ChatGeneration, LLMResult
+
+    from langchain_gpt52 import CostTracker
+
+    tracker = CostTracker(max_usd=1e6) if budget else CostTracker()
+    metadata = {"ls_provider": "aimlapi", "ls_model_name": "openai/gpt-5-2", "ls_max_tokens": 500}
+    messages = [[HumanMessage("Hello!")]]
+    usage = {"input_tokens": 9, "output_tokens": 14, "total_tokens": 23}
+    reply = AIMessage(
+        content="Hello! How can I help you today?",
+        usage_metadata=usage,  # type: ignore[arg-type]
+        response_metadata={"cost": {"usd": 0.0002135, "source": "provider"}},
+    )
+    result = LLMResult(generations=[[ChatGeneration(message=reply)]])
+    start = time.thread_time()
+    for _ in range(number):
+        run_id = uuid4()
+        tracker.on_chat_model_start({}, messages, run_id=run_id, metadata=metadata)
+        tracker.on_llm_end(result, run_id=run_id)
+    return (time.thread_time() - start) / number * 1e6
+
+
 def render(rows: list[tuple[str, dict[str, float]]]) -> str:
     lines = [
         "| workload | no tracker | track_cost() | budget in-process | budget Redis "
@@ -217,7 +245,11 @@ def main() -> None:
     args = parser.parse_args()
     with _redis(args.redis_url) as url:
         print(render(measure(args.calls, args.repeats, url)))
-    print()
+    plain, budgeted = callbacks_us(budget=False), callbacks_us(budget=True)
+    print(
+        f"\nTracker callbacks alone (start + end of one call, no HTTP): {plain:.1f} µs without "
+        f"a budget, {budgeted:.1f} µs with an in-process budget ({budgeted - plain:+.1f} µs)\n"
+    )
     print(render_overshoot(overshoot(args.trials), args.trials))
 
 

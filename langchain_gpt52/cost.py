@@ -28,7 +28,7 @@ import logging
 import math
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from decimal import Decimal
@@ -299,8 +299,9 @@ def message_tokens(messages: Sequence[BaseMessage]) -> int:
     total = 3
     for msg in messages:
         total += 3 + _tokens.content_tokens(msg.content)
-        for call in getattr(msg, "tool_calls", None) or ():
-            total += _tokens.estimate_tokens(json.dumps(call.get("args"), default=str))
+        if isinstance(msg, AIMessage):
+            for call in msg.tool_calls:
+                total += _tokens.estimate_tokens(json.dumps(call.get("args"), default=str))
     return total
 
 
@@ -332,16 +333,22 @@ def catalog_price(provider: str, model: str) -> Price | None:
 class _Run:
     """A call in flight: what the tracker reserved for it and what its stream showed so far."""
 
-    __slots__ = ("figures", "input_tokens", "key", "n", "pieces", "price", "reserved", "via")
+    __slots__ = ("count", "figures", "key", "pieces", "price", "reserved", "via")
 
     def __init__(
-        self, key: str, via: object, price: Price | None, reserved: Decimal, input_tokens: int
+        self,
+        key: str,
+        via: object,
+        price: Price | None,
+        reserved: Decimal,
+        count: Callable[[], int],
     ) -> None:
         self.key = key
         self.via = via
         self.price = price
         self.reserved = reserved
-        self.input_tokens = input_tokens
+        self.count = count
+        """The offline input count (called only for a reservation or an estimate)."""
         self.pieces: list[str] | None = None
         """Text and tool-call arguments streamed so far (None: nothing streamed)."""
         self.figures: dict[str, Any] = {}
@@ -508,15 +515,17 @@ class CostTracker(BaseCallbackHandler):
         model = md.get("ls_model_name") or "unknown"
         key = f"{provider}/{model}"
         price = catalog_price(provider, model)
-        tokens = input_tokens() if price is not None else 0
         reserved = Decimal(0)
+
+        def tokens() -> int:
+            return int(input_tokens()) + _request_tokens(invocation_params)
+
         if self.limit is not None:
             if price is None:
                 self._unpriced_start(run_id, key)
             else:
-                tokens += _request_tokens(invocation_params)
                 allowance = self._allowance(key, md, invocation_params)
-                reserved = reservation_usd(price, tokens, allowance)
+                reserved = reservation_usd(price, tokens(), allowance)
             if not self._reserve(reserved):
                 self._refuse(run_id, reserved)
         run = _Run(key, via, price, reserved, tokens)
@@ -698,13 +707,14 @@ class CostTracker(BaseCallbackHandler):
         if usd is None:
             found = response_cost(md, usage, run.price)
             usd = found["usd"] if found else None
+        exact = None if usd is None else to_decimal(usd)
         estimated = False
-        if usd is None and cut and run.price is not None:
+        if exact is None and cut and run.price is not None:
             text = "".join(run.pieces or ())
-            usd = float(estimate_usd(run.price, run.input_tokens, _tokens.estimate_tokens(text)))
+            exact = estimate_usd(run.price, run.count(), _tokens.estimate_tokens(text))
             estimated = True
-        self._count(md.get("served_by"), run, usage, usd=usd, estimated=estimated)
-        return Decimal(0) if usd is None else to_decimal(usd)
+        self._count(md.get("served_by"), run, usage, usd=exact, estimated=estimated)
+        return Decimal(0) if exact is None else exact
 
     def _count(
         self,
@@ -712,7 +722,7 @@ class CostTracker(BaseCallbackHandler):
         run: _Run,
         usage: Mapping[str, Any] | None,
         *,
-        usd: float | None = None,
+        usd: Decimal | None = None,
         cache: bool = False,
         estimated: bool = False,
     ) -> None:
@@ -729,9 +739,8 @@ class CostTracker(BaseCallbackHandler):
             if usd is None:
                 self.unpriced_calls += 1
             else:
-                exact = to_decimal(usd)
-                self.total += exact
-                entry.usd_exact += exact
+                self.total += usd
+                entry.usd_exact += usd
             if estimated:
                 self.estimated_calls += 1
                 entry.estimated_calls += 1
