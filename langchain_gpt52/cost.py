@@ -526,7 +526,7 @@ class CostTracker(BaseCallbackHandler):
             else:
                 allowance = self._allowance(key, md, invocation_params)
                 reserved = reservation_usd(price, tokens(), allowance)
-            if not self._reserve(reserved):
+            if not self._reserve(run_id, reserved):
                 self._refuse(run_id, reserved)
         run = _Run(key, via, price, reserved, tokens)
         with self._lock:
@@ -544,11 +544,12 @@ class CostTracker(BaseCallbackHandler):
         n = (invocation_params or {}).get("n")
         return max_tokens * n if isinstance(n, int) and n > 1 else max_tokens
 
-    def _reserve(self, amount: Decimal) -> bool:
+    def _reserve(self, run_id: UUID, amount: Decimal) -> bool:
         assert self.limit is not None
         try:
             return self.store.reserve(amount, self.limit)
         except BudgetStoreUnavailableError:
+            _abandon(run_id)
             logger.warning("budget stop: the budget store cannot be reached")
             _close_unstarted_handlers()
             raise

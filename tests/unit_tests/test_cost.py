@@ -14,7 +14,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generati
 
 from langchain_gpt52 import BudgetExceededError, track_cost
 from langchain_gpt52._prices import Price
-from langchain_gpt52.budget import to_decimal
+from langchain_gpt52.budget import BudgetStoreUnavailableError, InMemoryBudgetStore, to_decimal
 from langchain_gpt52.cost import (
     MIN_OUTPUT_ALLOWANCE,
     CostTracker,
@@ -427,3 +427,14 @@ def _tracker_handler() -> Any:
     from langchain_gpt52.cost import _tracker_var
 
     return _tracker_var.get()
+
+
+def test_an_unreachable_store_refuses_and_releases_the_outer_reservation() -> None:
+    class DownStore(InMemoryBudgetStore):
+        def reserve(self, amount: Decimal, limit: Decimal) -> bool:
+            raise BudgetStoreUnavailableError("budget store 'x': reserve failed")
+
+    with track_cost(max_usd=1) as outer, track_cost(max_usd=1, store=DownStore()):
+        with pytest.raises(BudgetStoreUnavailableError):
+            _start(_tracker_handler(), max_tokens=100)
+        assert outer.store.totals() == (0, 0)
