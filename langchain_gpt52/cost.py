@@ -379,16 +379,25 @@ class _Run:
 _ADMITTED: dict[UUID, list[CostTracker]] = {}
 
 
-def _close_unstarted_handlers() -> None:
-    """Close the other handlers' start events that langchain-core's async callback manager
-    created and will not await once this handler raises (else: `coroutine 'ahandle_event' was
-    never awaited`)."""
+def _unwind_start() -> None:
+    """Undo the rest of a start event this handler is about to stop by raising.
+
+    langchain-core's callback manager starts one run per message list (`generate` with several)
+    and, when async, creates every handler's start event before awaiting them. Once a handler
+    raises, the runs already started never end (their reservations are released here) and the
+    start events not yet awaited are closed (else: `coroutine 'ahandle_event' was never
+    awaited`). Found by walking up to the manager's frame; nothing happens when it is not there.
+    """
     frame = sys._getframe(2)
     for _ in range(8):
         if frame is None:
             return
         local = frame.f_locals
-        if "non_inline_tasks" in local:
+        if frame.f_code.co_name in ("on_chat_model_start", "on_llm_start") and "managers" in local:
+            for manager in local.get("managers") or ():
+                run_id = getattr(manager, "run_id", None)
+                if isinstance(run_id, UUID):
+                    _abandon(run_id)
             for name in ("inline_tasks", "non_inline_tasks"):
                 for coro in local.get(name) or ():
                     if (
@@ -551,7 +560,7 @@ class CostTracker(BaseCallbackHandler):
         except BudgetStoreUnavailableError:
             _abandon(run_id)
             logger.warning("budget stop: the budget store cannot be reached")
-            _close_unstarted_handlers()
+            _unwind_start()
             raise
 
     def _refuse(self, run_id: UUID, needed: Decimal, reason: str | None = None) -> None:
@@ -565,7 +574,7 @@ class CostTracker(BaseCallbackHandler):
         level = logging.DEBUG if self._stopped else logging.WARNING
         self._stopped = True
         logger.log(level, "budget stop: %s", str(error))
-        _close_unstarted_handlers()
+        _unwind_start()
         raise error
 
     def _unpriced_start(self, run_id: UUID, key: str) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 
 from langchain_gpt52 import (
@@ -303,4 +304,22 @@ def test_unreachable_redis_refuses_before_sending(emulator: Emulator) -> None:
     llm = aimlapi(emulator, max_tokens=100)
     with track_cost(max_usd=1, store=store), pytest.raises(BudgetStoreUnavailableError):
         llm.invoke("Hello!")
+    assert chat_requests(emulator) == 0
+
+
+def test_generate_refused_midway_releases_the_runs_it_started(emulator: Emulator) -> None:
+    llm = aimlapi(emulator, max_tokens=100)
+    with track_cost(max_usd=0.002) as cost:  # one reservation fits, two do not
+        with pytest.raises(BudgetExceededError):
+            llm.generate([[HumanMessage("first")], [HumanMessage("second")]])
+        assert cost.store.totals() == (0, 0)
+    assert chat_requests(emulator) == 0
+
+
+async def test_agenerate_refused_midway_releases_the_runs_it_started(emulator: Emulator) -> None:
+    llm = aimlapi(emulator, max_tokens=100)
+    async with track_cost(max_usd=0.002) as cost:
+        with pytest.raises(BudgetExceededError):
+            await llm.agenerate([[HumanMessage("first")], [HumanMessage("second")]])
+        assert cost.store.totals() == (0, 0)
     assert chat_requests(emulator) == 0
