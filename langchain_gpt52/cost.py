@@ -8,6 +8,8 @@ Cost of one response (``response_metadata["cost"] = {"usd": ..., "source": ...}`
   input price, cached input tokens at the cached price, output tokens (reasoning included) at the
   output price.
 * ``"cache"``: the reply came from a LangChain cache (``set_llm_cache``): 0 USD.
+* ``"estimate"`` (the tracker's own, for a stream cut before any figure or usage arrived): the
+  offline input count plus the output streamed so far, at the list price.
 
 A model with no known price and no provider figure gets no ``cost`` key (never a made-up 0).
 
@@ -15,7 +17,7 @@ A model with no known price and no provider figure gets no ``cost`` key (never a
 from langchain_gpt52 import ChatAIMLAPI, track_cost
 
 with track_cost(max_usd=0.50) as cost:
-    ChatAIMLAPI().invoke("Hello!")
+    ChatAIMLAPI(max_tokens=1_000).invoke("Hello!")
 print(cost.total_usd, cost.by_model)
 ```
 """
