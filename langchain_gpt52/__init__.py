@@ -3,13 +3,14 @@
 from typing import TYPE_CHECKING, Any
 
 from langchain_gpt52._version import __version__
+from langchain_gpt52.budget import BudgetStoreUnavailableError
 from langchain_gpt52.chat_models import (
     BaseChatGPT52,
     ChatAIMLAPI,
     ChatGPT52,
     ChatOxen,
 )
-from langchain_gpt52.cost import BudgetExceededError, CostTracker, track_cost
+from langchain_gpt52.cost import BudgetExceededError, CostTracker, UnpricedCallError, track_cost
 from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
@@ -58,6 +59,7 @@ __all__ = [
     "BadRequestError",
     "BaseChatGPT52",
     "BudgetExceededError",
+    "BudgetStoreUnavailableError",
     "ChatAIMLAPI",
     "ChatGPT52",
     "ChatGPT52Failover",
@@ -70,6 +72,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RefusalError",
+    "UnpricedCallError",
     "__version__",
     "track_cost",
 ]
