@@ -9,6 +9,7 @@ from langchain_gpt52.providers._openai_schema import (
     RESPONSES_MIN_OUTPUT_TOKENS,
 )
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     EffortIn,
     ModelRow,
     OnlyDefault,
@@ -127,6 +128,7 @@ AIMLAPI = Provider(
     status_hints={
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
+    failover_statuses={**FAILOVER_STATUSES, 403: "credits"},
     models_route="/models",
     models=(
         ModelRow(

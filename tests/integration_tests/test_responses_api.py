@@ -373,7 +373,7 @@ def test_failover_between_a_responses_member_and_a_chat_member(
         fo.invoke("Hello!") if mode == "invoke" else merged(list(fo.stream("Hello!")))
     )
     assert msg.content
-    served = "oxen/gpt-5-2-chat-latest" if responses_first else "aimlapi/openai/gpt-5-2-pro"
+    served = "oxen/gpt-5-2-chat-latest#1" if responses_first else "aimlapi/openai/gpt-5-2-pro#1"
     assert msg.response_metadata["served_by"] == served
     assert len(msg.response_metadata["failed_over"]) == 1
     assert {r.path for r in posts(emulator)} == {"/v1/responses", "/api/ai/chat/completions"}
