@@ -178,7 +178,11 @@ class ChunkStep:
         )
         filt = self._filter
         if filt is None:
-            if msg.response_metadata or chunk.generation_info or msg.usage_metadata:
+            if (
+                msg.response_metadata
+                or chunk.generation_info
+                or (isinstance(msg, AIMessageChunk) and msg.usage_metadata)
+            ):
                 return self._hold(chunk)
             return [chunk]
         if filt.stopped:
