@@ -58,6 +58,7 @@ AIMLAPI = Provider(
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
     models_route="/models",
+    user_parts=frozenset({"text", "image_url", "file"}),
     models=(
         ModelRow(
             model="openai/gpt-5-2",
