@@ -16,6 +16,7 @@ prompt, a parameter the provider does not accept, a missing key); 3 the reply wa
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -336,15 +337,16 @@ def _start_emulator(stack: ExitStack, args: argparse.Namespace, kwargs: dict[str
     )
 
 
-VERBS: dict[str, Callable[[list[str]], int]] = {}
-"""Subcommands: `python -m langchain_gpt52 <verb> ...` runs `VERBS[verb](rest_of_argv)`; any
-other first word is (part of) a prompt."""
+VERBS: dict[str, str] = {}
+"""Subcommands: `python -m langchain_gpt52 <verb> ARGS...` imports the module named here and
+returns its `main(ARGS)`; any other first word is (part of) a prompt. One line per verb."""
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in VERBS:
-        return VERBS[argv[0]](argv[1:])
+        verb: Any = importlib.import_module(VERBS[argv[0]])
+        return int(verb.main(argv[1:]))
     args = _parser().parse_args(argv)
     if args.verbose:
         _enable_logging()

@@ -23,7 +23,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
 
 from langchain_gpt52 import ChatAIMLAPI
-from langchain_gpt52.__main__ import add, main, multiply
+from langchain_gpt52.__main__ import VERBS, add, main, multiply
 from langchain_gpt52.testing import Emulator, Fault
 
 pytestmark = pytest.mark.integration
@@ -389,3 +389,17 @@ def test_tools_usage_line_sums_credits_and_cost(
     credits = sum(r.response_metadata["credits_used"] for r in replies)
     usd = sum(r.response_metadata["cost"]["usd"] for r in replies)
     assert f"credits: {credits}" in err and f"USD {usd:.6f}" in err
+
+
+def test_a_registered_verb_gets_the_rest_of_the_arguments(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "verb_probe.py").write_text(
+        "seen = []\n\ndef main(argv):\n    seen.append(argv)\n    return 7\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(VERBS, "probe", "verb_probe")
+    assert run(["probe", "--x", "1"]) == 7
+    import verb_probe  # type: ignore[import-not-found]
+
+    assert verb_probe.seen == [["--x", "1"]]
