@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from langchain_core.messages import (
     AIMessage,
@@ -84,8 +84,20 @@ class Summary(BaseModel):
     keywords: list[str] = Field(description="Up to five keywords")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as a JSON object on stdout when `--json` is given."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if not self.json_errors:
+            super().error(message)
+        _write(json.dumps({"error": _error("usage", message, None)}) + "\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    p = _Parser(
         prog="python -m langchain_gpt52",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -105,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object, no streaming")
     p.add_argument("--verbose", action="store_true", help="log retries and failovers to stderr")
     p.add_argument("--offline", action="store_true", help="use the emulator even if a key is set")
+    p.json_errors = json_errors
     return p
 
 
@@ -347,13 +360,17 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     if argv and argv[0] in VERBS:
         verb: Any = importlib.import_module(VERBS[argv[0]])
         return int(verb.main(argv[1:]))
-    args = _parser().parse_args(argv)
+    args = _parser(json_errors="--json" in argv).parse_args(argv)
     if args.verbose:
         _enable_logging()
     try:
         return _chat(args, sys.stdin if stdin is None else stdin)
     except KeyboardInterrupt:
-        _write_quietly("\n")
+        if args.json:
+            error = _error("interrupted", "interrupted (Ctrl-C)", None)
+            _write_quietly(json.dumps({"error": error}) + "\n")
+        else:
+            _write_quietly("\n")  # end the partial answer's line
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -15,6 +15,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -403,3 +404,23 @@ def test_a_registered_verb_gets_the_rest_of_the_arguments(
     import verb_probe  # type: ignore[import-not-found]
 
     assert verb_probe.seen == [["--x", "1"]]
+
+
+def test_json_argument_errors_are_a_json_object() -> None:
+    proc = _cli(["--json", "--max-tokens", "many", "hi"], "", _keyless_env())
+    assert proc.returncode == 2
+    error = json.loads(proc.stdout)["error"]
+    assert error["type"] == "usage" and "--max-tokens" in error["message"]
+    assert error["status_code"] is None
+
+
+def test_json_ctrl_c_is_a_json_object_and_exit_130(slow_emu: Emulator) -> None:
+    slow_emu.enqueue(Fault.slow_first_byte(30), route="aimlapi")
+    proc = _popen(["--json", "--base-url", slow_emu.aimlapi_base_url, "hi"], _slow_env(slow_emu))
+    deadline = time.monotonic() + 60
+    while not chat_bodies(slow_emu) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and b"Traceback" not in err
+    assert json.loads(out)["error"]["type"] == "interrupted"
