@@ -211,6 +211,9 @@ class Provider:
     models_route: str | None = None
     """The provider's model-details route (``{model}`` is the model id), relative to the base."""
     models: tuple[ModelRow, ...] = ()
+    user_parts: frozenset[str] | None = None
+    """Content part types the provider's schema takes in a user message (None: every type Chat
+    Completions defines); other parts are refused before sending, naming message and part."""
 
     def __post_init__(self) -> None:
         register_status_hints(self.name, self.status_hints)

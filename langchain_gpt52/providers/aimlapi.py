@@ -20,10 +20,15 @@ from langchain_gpt52.providers._types import (
 
 __all__ = ["AIMLAPI"]
 
-_SCHEMA = "AI/ML API OpenAPI schema gpt-5-2 (specs/aimlapi-gpt-5-2.openapi.json)"
+_SCHEMA = (
+    "AI/ML API OpenAPI schema gpt-5-2 (https://raw.githubusercontent.com/aimlapi/api-docs/"
+    "refs/heads/main/docs/api-references/text-models-llm/OpenAI/gpt-5-2.json)"
+)
+_UPSTREAM = "OpenAI {model} (https://platform.openai.com/docs/models/{model})"
 _EFFORTS = ("low", "medium", "high")
-_ROUTER = "AI/ML API chat schema (2026-07, specs/aimlapi/{file})"
-_RESPONSES = "AI/ML API Responses schema (specs/aimlapi/{file})"
+_DOCS = "https://raw.githubusercontent.com/aimlapi/api-docs/refs/heads/main/docs/api-references"
+_ROUTER = "AI/ML API chat schema, 2026-07 (" + _DOCS + "/text-models-llm/openai/{file})"
+_RESPONSES = "AI/ML API Responses schema (" + _DOCS + "/text-models-llm/OpenAI/{file})"
 
 # The 2026-07 chat schemas of openai/gpt-5.2-pro and openai/gpt-5.2-chat (router-style), field
 # by field as written; ``max_completion_tokens`` arrives here as ``max_tokens``.
@@ -130,6 +135,7 @@ AIMLAPI = Provider(
     },
     failover_statuses={**FAILOVER_STATUSES, 403: "credits"},
     models_route="/models",
+    user_parts=frozenset({"text", "image_url", "file"}),
     models=(
         ModelRow(
             model="openai/gpt-5-2",
@@ -138,7 +144,7 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source=f"{_SCHEMA}; limits and price: OpenAI gpt-5.2 (upstream)",
+            source=f"{_SCHEMA}; limits and price: {_UPSTREAM.format(model='gpt-5.2')}",
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),
@@ -149,7 +155,11 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="medium",
             price=GPT52_PRICE,
-            source=f"{_SCHEMA}; PROVIDERS.md (served for chat); limits: upstream chat-latest",
+            source=(
+                "AI/ML API model docs (https://docs.aimlapi.com/api-references/text-models-llm/"
+                "openai/gpt-5-2-chat-latest), same request schema as gpt-5-2; limits: "
+                + _UPSTREAM.format(model="gpt-5.2-chat-latest")
+            ),
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
         ),
@@ -160,8 +170,8 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="medium",
             price=GPT52_PRO_PRICE,
-            source=_ROUTER.format(file="chat-gpt-5.2-pro.json")
-            + "; limits and price: OpenAI gpt-5.2-pro (upstream)",
+            source=_ROUTER.format(file="gpt-5.2-pro.json")
+            + f"; limits and price: {_UPSTREAM.format(model='gpt-5.2-pro')}",
             inputs=("text", "image", "pdf"),
             upstream=(
                 OnlyDefault("temperature", 1),
@@ -177,8 +187,8 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="medium",
             price=GPT52_PRICE,
-            source=_ROUTER.format(file="chat-gpt-5.2-chat.json")
-            + "; limits and price: upstream chat-latest",
+            source=_ROUTER.format(file="gpt-5.2-chat.json")
+            + f"; limits and price: {_UPSTREAM.format(model='gpt-5.2-chat-latest')}",
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
             params=_ROUTER_PARAMS,
@@ -191,7 +201,7 @@ AIMLAPI = Provider(
             default_effort="medium",
             price=GPT52_PRO_PRICE,
             source=_RESPONSES.format(file="gpt-5-2-pro-RESPONSES.json")
-            + "; limits and price: OpenAI gpt-5.2-pro (upstream)",
+            + f"; limits and price: {_UPSTREAM.format(model='gpt-5.2-pro')}",
             inputs=("text", "image", "pdf"),
             endpoint="responses",
             params=_RESPONSES_PARAMS,

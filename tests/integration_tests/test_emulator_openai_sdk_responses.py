@@ -239,3 +239,11 @@ def test_a_bad_key_and_no_credits(emulator: Emulator) -> None:
     with pytest.raises(openai.PermissionDeniedError) as credits:
         sdk(emulator).responses.create(model=MODELS[0], input="hi")
     assert credits.value.status_code == 403
+
+
+def test_the_model_list_names_the_responses_endpoint(emulator: Emulator) -> None:
+    client = sdk(emulator)
+    for model in MODELS:
+        assert client.models.retrieve(model).to_dict()["endpoints"] == ["/v1/responses"]
+    chat = client.models.retrieve("openai/gpt-5-2").to_dict()
+    assert chat["endpoints"] == ["/v1/chat/completions"]

@@ -34,8 +34,8 @@ pytestmark = [
 
 RESPONSES = [row.model for row in AIMLAPI.models if row.endpoint == "responses"]
 CHAT = [row.model for row in AIMLAPI.models if row.endpoint == "chat"]
-SERVED = ["openai/gpt-5-2", *RESPONSES]
-"""One model per wire format the emulator serves (its chat route answers `openai/gpt-5-2`)."""
+SERVED = [row.model for row in AIMLAPI.models]
+"""Every AI/ML API model, on its own wire format."""
 LONG_PROMPT = "Please explain in detail why the sky is blue, with at least three reasons."
 
 
