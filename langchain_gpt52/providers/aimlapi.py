@@ -54,6 +54,12 @@ AIMLAPI = Provider(
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
     models_route="/models",
+    client_request_id=Param(
+        pattern=r"[A-Za-z0-9._:-]{1,128}",
+        pattern_text="1-128 characters of A-Z a-z 0-9 . _ : - (AI/ML API drops other values "
+        "silently and still bills the call)",
+    ),
+    usage_logs_route="/v2/logs",
     models=(
         ModelRow(
             model="openai/gpt-5-2",
