@@ -23,10 +23,21 @@ from langchain_gpt52.bulk.pacing import RateLimiter
 from langchain_gpt52.bulk.rows import Row
 from langchain_gpt52.chat_models.base import BaseChatGPT52
 from langchain_gpt52.chat_models.failover import ChatGPT52Failover
-from langchain_gpt52.cost import BudgetExceededError
+from langchain_gpt52.cost import (
+    BudgetExceededError,
+    BudgetStoreUnavailableError,
+    UnpricedCallError,
+)
 from langchain_gpt52.errors import APIError, APIStatusError, redact_text
 
 __all__ = ["RowCall", "arun_row", "client_request_id", "error_record"]
+
+_SKIP_REASONS: tuple[tuple[type[Exception], str], ...] = (
+    (UnpricedCallError, "unpriced"),  # a BudgetExceededError: checked first
+    (BudgetExceededError, "budget"),
+    (BudgetStoreUnavailableError, "budget_store_unavailable"),
+)
+"""Refusals before sending (nothing billed): the row ends `skipped` and a re-run tries again."""
 
 _ID_SAFE = re.compile(r"[A-Za-z0-9._-]{1,80}")
 
@@ -111,8 +122,9 @@ async def arun_row(
         message = await call.model.ainvoke(
             row.messages, **call.bind_kwargs, **row.params, client_request_id=client_id
         )
-    except BudgetExceededError as exc:
-        return {**base, "status": "skipped", "reason": "budget", "message": str(exc)}
+    except (BudgetExceededError, BudgetStoreUnavailableError, UnpricedCallError) as exc:
+        reason = next(why for kind, why in _SKIP_REASONS if isinstance(exc, kind))
+        return {**base, "status": "skipped", "reason": reason, "message": call.redact(str(exc))}
     except Exception as exc:
         if limiter is not None and getattr(exc, "status_code", None) == 429:
             limiter.penalize(_retry_after(exc))

@@ -184,3 +184,46 @@ async def test_without_pacing_429s_shrink_concurrency_and_are_counted_once(
     errors = [r["error"] for r in lines(out) if r["status"] == "error"]
     assert {e["status_code"] for e in errors} == {429}
     assert max(emu.limits.client_request_counts().values()) == 1
+
+
+async def test_two_jobs_share_one_redis_budget(
+    emu: Emulator, tmp_path: Path, redis_url: str
+) -> None:
+    import asyncio
+
+    from langchain_gpt52.budget import RedisBudgetStore
+
+    llm = model(emu, max_tokens=20)
+    one = (await arun_bulk(llm, rows(1), tmp_path / "probe.jsonl", progress=False)).usd
+    store = RedisBudgetStore(redis_url, f"bulk-{tmp_path.name}")
+    limit = one * 6.5
+    a, b = await asyncio.gather(
+        *(
+            arun_bulk(
+                llm,
+                rows(8),
+                tmp_path / f"{n}.jsonl",
+                max_usd=limit,
+                budget_store=store,
+                max_concurrency=2,
+                progress=False,
+            )
+            for n in ("a", "b")
+        )
+    )
+    spent, reserved = store.totals()
+    assert a.skipped + b.skipped >= 16 - 8  # together they could not run all 16
+    assert float(spent) <= limit and reserved == 0
+    assert a.usd + b.usd == pytest.approx(float(spent), rel=1e-6)
+
+
+def test_an_unreachable_budget_store_skips_rows_unsent(emu: Emulator, tmp_path: Path) -> None:
+    from langchain_gpt52.budget import RedisBudgetStore
+
+    store = RedisBudgetStore("redis://127.0.0.1:1/0", "nowhere", timeout=0.2)
+    out = tmp_path / "out.jsonl"
+    summary = run_bulk(
+        model(emu, max_tokens=20), rows(2), out, max_usd=1, budget_store=store, progress=False
+    )
+    assert summary.skipped == 2 and not emu.requests
+    assert {r["reason"] for r in lines(out)} == {"budget_store_unavailable"}
