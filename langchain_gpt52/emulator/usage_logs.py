@@ -7,6 +7,7 @@ Only the `status`, `model`, `limit` and `offset` query parameters filter; the wi
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from datetime import UTC, datetime
@@ -41,8 +42,8 @@ class UsageLog:
         """Log one answered chat request (a non-2xx answer is `failed`, billed nothing)."""
         reply = dict(reply_headers)
         ok = 200 <= status < 300
-        usd = float(reply.get("x-aimlapi-usd-spent", 0) or 0) if ok else 0.0
-        credits = int(float(reply.get("x-aimlapi-credits-used", 0) or 0)) if ok else 0
+        usd = _number(reply.get("x-aimlapi-usd-spent")) if ok else 0.0
+        credits = int(_number(reply.get("x-aimlapi-credits-used"))) if ok else 0
         row = {
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "status": "succeeded" if ok else "failed",
@@ -81,6 +82,15 @@ class UsageLog:
             "has_more": offset + limit < len(rows),
         }
         return 200, {"data": data, "pagination": pagination}
+
+
+def _number(value: str | None) -> float:
+    """A cost header as a finite number (0 when absent or not one: a scripted fault's header)."""
+    try:
+        number = float(value or 0)
+    except ValueError:
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def _query_problem(params: dict[str, list[str]]) -> str | None:

@@ -93,3 +93,22 @@ def test_request_log_pages_newest_first_and_filters_by_status() -> None:
         bad = httpx2.get(f"{emu.url}/v2/logs?status=ok,failed", headers=auth)
         assert bad.status_code == 400 and "status must be" in bad.text
         assert httpx2.get(f"{emu.url}/v2/logs").status_code == 401
+
+
+def test_request_log_survives_scripted_cost_headers_that_are_not_numbers() -> None:
+    from langchain_gpt52.emulator.usage_logs import UsageLog
+
+    log = UsageLog()
+    for usd, credits in (("NaN", "inf"), ("-0.25", "x"), ("0.5", "1000")):
+        log.record(
+            status=200,
+            model="m",
+            request_headers={},
+            reply_headers=[("x-aimlapi-usd-spent", usd), ("x-aimlapi-credits-used", credits)],
+        )
+    _, page = log.page("")
+    assert [r["cost"] for r in page["data"]] == [
+        {"usd": 0.5, "credits": 1000},
+        {"usd": -0.25, "credits": 0},
+        {"usd": 0.0, "credits": 0},
+    ]
