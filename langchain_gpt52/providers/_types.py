@@ -213,6 +213,9 @@ class Provider:
     usage_logs_route: str | None = None
     """The provider's request-log route (absolute path on the API host), when it has one."""
     models: tuple[ModelRow, ...] = ()
+    user_parts: frozenset[str] | None = None
+    """Content part types the provider's schema takes in a user message (None: every type Chat
+    Completions defines); other parts are refused before sending, naming message and part."""
 
     def __post_init__(self) -> None:
         register_status_hints(self.name, self.status_hints)
