@@ -163,16 +163,19 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             where = Path(tmp)
-            print(
-                f"## Pacing: {args.rows} rows, 200 ms latency, {LIMIT_RPM} RPM limit "
-                f"({args.window:g} s sliding window)\n",
-                flush=True,
-            )
-            await pacing(server, args.rows, args.window, where)
-            print("\n## Client CPU per row\n")
-            print("\n".join(await cpu(server, args.cpu_rows, where)))
-            print("\n## RSS during one job\n")
-            print("\n".join(await rss(server, sorted(args.rss_rows), where)))
+            if "pacing" in args.parts:
+                print(
+                    f"## Pacing: {args.rows} rows, 200 ms latency, {LIMIT_RPM} RPM limit "
+                    f"({args.window:g} s sliding window)\n",
+                    flush=True,
+                )
+                await pacing(server, args.rows, args.window, where)
+            if "cpu" in args.parts:
+                print("\n## Client CPU per row\n")
+                print("\n".join(await cpu(server, args.cpu_rows, where)))
+            if "rss" in args.parts:
+                print("\n## RSS during one job\n")
+                print("\n".join(await rss(server, sorted(args.rss_rows), where)))
     finally:
         server.stop()
 

@@ -138,6 +138,8 @@ class _Job:
         self.resend_unknown = resend_unknown
         self.billed = billed
         self.failure: BaseException | None = None
+        self.seen: set[str] = set()
+        """Row ids met in this run (a repeated id is an error line, never a second send)."""
         self.in_flight: dict[str, tuple[Row, str, bool]] = {}
         """Row id -> (row, client request id, whether its "sent" record is written)."""
 
@@ -182,6 +184,14 @@ class _Job:
 
     def _plan(self, item: Row | RowProblem) -> int | None:
         """Which send of the row to make now (1 = first), or None (its line is written)."""
+        if item.id in self.seen:
+            item = RowProblem(
+                f"{item.id}@{item.index}",
+                item.index,
+                f"row {item.index} repeats the id {item.id!r} of an earlier row (same id, or same "
+                "content without an id): give each row its own id",
+            )
+        self.seen.add(item.id)
         last = self.state.status.get(item.id)
         if last in FINAL:
             self.progress.add({"status": last}, this_run=False)

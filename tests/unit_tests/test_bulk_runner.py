@@ -227,3 +227,21 @@ def test_an_unreachable_budget_store_skips_rows_unsent(emu: Emulator, tmp_path: 
     )
     assert summary.skipped == 2 and not emu.requests
     assert {r["reason"] for r in lines(out)} == {"budget_store_unavailable"}
+
+
+def test_a_repeated_id_is_an_error_line_not_a_second_send(emu: Emulator, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    job = [
+        {"prompt": "same"},
+        {"prompt": "same"},
+        {"id": "x", "prompt": "a"},
+        {"id": "x", "prompt": "b"},
+    ]
+    summary = run_bulk(model(emu), job, out, progress=False)
+    assert (summary.ok, summary.error) == (2, 2)
+    assert len(emu.requests) == 2
+    errors = [r for r in lines(out) if r["status"] == "error"]
+    assert {r["id"] for r in errors} == {f"{errors[0]['id'].split('@')[0]}@1", "x@3"}
+    assert all("repeats the id" in r["error"]["message"] for r in errors)
+    again = run_bulk(model(emu), job, out, progress=False)
+    assert (again.ok, again.error) == (2, 2) and len(emu.requests) == 2
