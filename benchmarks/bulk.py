@@ -158,6 +158,9 @@ async def main() -> None:
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--cpu-rows", type=int, default=2000)
     parser.add_argument("--rss-rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--parts", nargs="+", choices=["pacing", "cpu", "rss"], default=["pacing", "cpu", "rss"]
+    )
     args = parser.parse_args()
     server = Server()
     try:
