@@ -1,0 +1,155 @@
+"""Rows between Ray Data batches and the bulk runner's dicts: pure functions, no Ray.
+
+In: a batch in any of Ray Data's formats (`pyarrow.Table`, `pandas.DataFrame`, a dict of
+NumPy arrays) becomes the bulk runner's raw rows (`id`, `prompt` or `messages`, `params`).
+Arrow fills a struct's missing keys with nulls (a row without `temperature` in its `params`
+reads back as `temperature: None`), so null values are dropped again here; a row given as
+JSON text (`ray.data.read_text` of a JSONL file) is parsed here, so one bad line is one error
+row rather than a failed read.
+
+Out: result lines become a `pyarrow.Table` with one fixed schema (`OUTPUT_SCHEMA`), the same
+in every batch and every run, so `write_parquet`/`write_json` and a later read agree:
+`usage` and `error` are structs with fixed fields (`usage` follows LangChain's
+`UsageMetadata`), `cost` is USD as a float, and `output` is a string: the text, or for a
+job with `schema=` the structured object as JSON text (`json.loads(row["output"])`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pyarrow as pa
+from langchain_core.messages.ai import UsageMetadata
+
+__all__ = ["OUTPUT_SCHEMA", "bad_json_row", "raw_rows", "to_table"]
+
+
+def _struct_of(typed_dict: Any) -> pa.DataType:
+    """An Arrow struct with one field per key of a TypedDict of ints and nested TypedDicts."""
+    fields = []
+    for name, hint in typing.get_type_hints(typed_dict).items():
+        nested = hint is not int and typing.is_typeddict(hint)
+        fields.append(pa.field(name, _struct_of(hint) if nested else pa.int64()))
+    return pa.struct(fields)
+
+
+ERROR_TYPE = pa.struct(
+    [pa.field("type", pa.string()), pa.field("status_code", pa.int64()), pa.field("message", pa.string())]
+)
+
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("output", pa.string()),
+        pa.field("finish_reason", pa.string()),
+        pa.field("usage", _struct_of(UsageMetadata)),
+        pa.field("cost", pa.float64()),
+        pa.field("served_by", pa.string()),
+        pa.field("request_id", pa.string()),
+        pa.field("client_request_id", pa.string()),
+        pa.field("attempts", pa.int64()),
+        pa.field("latency_s", pa.float64()),
+        pa.field("error", ERROR_TYPE),
+        pa.field("reason", pa.string()),
+        pa.field("message", pa.string()),
+    ]
+)
+"""The columns of a result dataset: the bulk runner's JSONL line, typed once for Arrow."""
+
+_COLUMNS = frozenset(OUTPUT_SCHEMA.names)
+
+
+def _plain(value: Any) -> Any:
+    """NumPy arrays and scalars (Ray's `numpy` batches) as Python lists and scalars."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _without_nulls(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+    """`value` with the null entries of its dicts removed (those in `keep` stay)."""
+    if isinstance(value, Mapping):
+        return {
+            k: _without_nulls(v)
+            for k, v in value.items()
+            if v is not None or k in keep
+        }
+    if isinstance(value, list):
+        return [_without_nulls(v, frozenset({"content"})) for v in value]
+    return value
+
+
+def _batch_records(batch: Any) -> list[dict[str, Any]]:
+    if isinstance(batch, pa.Table):
+        return list(batch.to_pylist())
+    if hasattr(batch, "to_dict") and hasattr(batch, "columns"):  # a pandas DataFrame
+        return [_plain(r) for r in batch.to_dict("records")]
+    if isinstance(batch, Mapping):
+        columns = {name: _plain(values) for name, values in batch.items()}
+        size = len(next(iter(columns.values()), []))
+        return [{name: values[i] for name, values in columns.items()} for i in range(size)]
+    raise TypeError(f"a batch must be a pyarrow Table, a pandas DataFrame or a dict, not {type(batch).__name__}")
+
+
+def bad_json_row(text: str, problem: str) -> dict[str, Any]:
+    """The raw row for a line that is not a JSON object: an id from its content, and why."""
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+    return {"id": digest, "_problem": problem}
+
+
+def raw_rows(batch: Any, json_column: str | None = None) -> Iterator[dict[str, Any]]:
+    """The bulk runner's raw rows in `batch` (nulls from Arrow's struct filling dropped).
+
+    With `json_column`, each row is the JSON object in that column (a line of a JSONL file);
+    a line that is not one comes out as `bad_json_row`.
+    """
+    for record in _batch_records(batch):
+        if json_column is None:
+            yield _without_nulls(record)
+            continue
+        text = record.get(json_column)
+        try:
+            parsed = json.loads(text) if isinstance(text, (str, bytes)) else None
+        except ValueError as exc:
+            yield bad_json_row(str(text), f"line is not JSON: {exc}")
+            continue
+        if not isinstance(parsed, dict):
+            yield bad_json_row(str(text), "line is not a JSON object")
+            continue
+        yield parsed
+
+
+def _cell(name: str, value: Any) -> Any:
+    if name == "output" and value is not None and not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if name == "cost" and isinstance(value, Mapping):  # a cost dict: its USD figure
+        value = value.get("usd")
+    return value
+
+
+def to_table(records: list[dict[str, Any]]) -> pa.Table:
+    """Result lines as a table of `OUTPUT_SCHEMA` (a key it has no column for is an error)."""
+    extra = {key for record in records for key in record} - _COLUMNS
+    if extra:
+        raise ValueError(
+            f"result lines carry {sorted(extra)}, which OUTPUT_SCHEMA has no column for; "
+            "add them to langchain_gpt52.ray.columns.OUTPUT_SCHEMA"
+        )
+    cells = [{name: _cell(name, value) for name, value in record.items()} for record in records]
+    return pa.Table.from_pylist(cells, schema=OUTPUT_SCHEMA)
+
+
+def usage_record(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """`usage` with only the keys `OUTPUT_SCHEMA` has (LangChain's `UsageMetadata` keys)."""
+    if usage is None:
+        return None
+    return {k: v for k, v in usage.items() if k in typing.get_type_hints(UsageMetadata)}
