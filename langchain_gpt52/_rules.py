@@ -23,8 +23,8 @@ def check_request(provider: Provider, model: str, params: Mapping[str, Any]) -> 
 
     ``params`` are the request parameters the user set, by wire name (``max_tokens`` for the
     output cap); ``stream`` is the call's mode; ``client_request_id`` is the caller's request
-    id (a header), checked against the format the provider documents. ``model_kwargs`` / ``extra_body`` are not passed
-    here: the escape hatch stays unchecked.
+    id (a header), checked against the format the provider documents. ``model_kwargs`` /
+    ``extra_body`` are not passed here: the escape hatch stays unchecked.
     """
     row = provider.row(model)
     if row is not None and not row.chat_completions:
