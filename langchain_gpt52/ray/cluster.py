@@ -80,9 +80,7 @@ class ClusterLimits:
         return f"{NAMESPACE}:{self.name}"
 
     @classmethod
-    def get(
-        cls, name: str, *, rpm: float | None = None, tpm: float | None = None
-    ) -> ClusterLimits:
+    def get(cls, name: str, *, rpm: float | None = None, tpm: float | None = None) -> ClusterLimits:
         """Start or find the job's actor and set its request and token rates."""
         if not name or not isinstance(name, str):
             raise ValueError(f"ClusterLimits: name must be a non-empty string, got {name!r}")

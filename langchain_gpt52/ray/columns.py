@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 from langchain_core.messages.ai import UsageMetadata
+from typing_extensions import is_typeddict
 
 __all__ = ["OUTPUT_SCHEMA", "bad_json_row", "raw_rows", "to_table"]
 
@@ -32,13 +33,17 @@ def _struct_of(typed_dict: Any) -> pa.DataType:
     """An Arrow struct with one field per key of a TypedDict of ints and nested TypedDicts."""
     fields = []
     for name, hint in typing.get_type_hints(typed_dict).items():
-        nested = hint is not int and typing.is_typeddict(hint)
+        nested = hint is not int and is_typeddict(hint)
         fields.append(pa.field(name, _struct_of(hint) if nested else pa.int64()))
     return pa.struct(fields)
 
 
 ERROR_TYPE = pa.struct(
-    [pa.field("type", pa.string()), pa.field("status_code", pa.int64()), pa.field("message", pa.string())]
+    [
+        pa.field("type", pa.string()),
+        pa.field("status_code", pa.int64()),
+        pa.field("message", pa.string()),
+    ]
 )
 
 OUTPUT_SCHEMA = pa.schema(
@@ -78,11 +83,7 @@ def _plain(value: Any) -> Any:
 def _without_nulls(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     """`value` with the null entries of its dicts removed (those in `keep` stay)."""
     if isinstance(value, Mapping):
-        return {
-            k: _without_nulls(v)
-            for k, v in value.items()
-            if v is not None or k in keep
-        }
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None or k in keep}
     if isinstance(value, list):
         return [_without_nulls(v, frozenset({"content"})) for v in value]
     return value
@@ -97,7 +98,9 @@ def _batch_records(batch: Any) -> list[dict[str, Any]]:
         columns = {name: _plain(values) for name, values in batch.items()}
         size = len(next(iter(columns.values()), []))
         return [{name: values[i] for name, values in columns.items()} for i in range(size)]
-    raise TypeError(f"a batch must be a pyarrow Table, a pandas DataFrame or a dict, not {type(batch).__name__}")
+    raise TypeError(
+        f"a batch must be a pyarrow Table, a pandas DataFrame or a dict, not {type(batch).__name__}"
+    )
 
 
 def bad_json_row(text: str, problem: str) -> dict[str, Any]:
@@ -146,10 +149,3 @@ def to_table(records: list[dict[str, Any]]) -> pa.Table:
         )
     cells = [{name: _cell(name, value) for name, value in record.items()} for record in records]
     return pa.Table.from_pylist(cells, schema=OUTPUT_SCHEMA)
-
-
-def usage_record(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """`usage` with only the keys `OUTPUT_SCHEMA` has (LangChain's `UsageMetadata` keys)."""
-    if usage is None:
-        return None
-    return {k: v for k, v in usage.items() if k in typing.get_type_hints(UsageMetadata)}

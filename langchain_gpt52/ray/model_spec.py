@@ -65,8 +65,12 @@ def _chat_classes() -> list[type[Serializable]]:
     """The classes a spec may rebuild: this package's chat models, nothing else."""
     import langchain_gpt52
 
-    return [langchain_gpt52.ChatAIMLAPI, langchain_gpt52.ChatOxen, langchain_gpt52.ChatGPT52,
-            langchain_gpt52.ChatGPT52Failover]
+    return [
+        langchain_gpt52.ChatAIMLAPI,
+        langchain_gpt52.ChatOxen,
+        langchain_gpt52.ChatGPT52,
+        langchain_gpt52.ChatGPT52Failover,
+    ]
 
 
 def _serializable_children(obj: Serializable) -> Iterator[Serializable]:

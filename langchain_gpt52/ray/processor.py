@@ -26,7 +26,12 @@ from langchain_gpt52.ray.cluster import ClusterLimits
 from langchain_gpt52.ray.columns import raw_rows, to_table
 from langchain_gpt52.ray.model_spec import ModelSpec
 
-__all__ = ["GPT52Processor", "plan_row"]
+__all__ = ["NO_RETRIES", "GPT52Processor", "plan_row"]
+
+NO_RETRIES: dict[str, Any] = {"max_restarts": 0}
+"""`map_batches` arguments that stop Ray Data from restarting a dead actor and re-running its
+batch (Ray Data's default): rows of that batch may have been sent and billed. A later run
+finds them in the journal and reports them `unknown` instead."""
 
 
 def plan_row(state: JobState, item: Row | RowProblem, resend_unknown: bool) -> int | str | None:
@@ -68,7 +73,7 @@ class GPT52Processor:
     ```python
     import ray
     from langchain_gpt52 import ChatAIMLAPI
-    from langchain_gpt52.ray import ClusterLimits, GPT52Processor
+    from langchain_gpt52.ray import NO_RETRIES, ClusterLimits, GPT52Processor
 
     limits = ClusterLimits.get("labels-2026-12", rpm=600)
     ds = ray.data.read_json("prompts.jsonl")  # id, prompt or messages, params
@@ -76,7 +81,8 @@ class GPT52Processor:
         GPT52Processor,
         fn_constructor_kwargs={"model": ChatAIMLAPI(max_tokens=300), "limits": limits,
                                "max_usd": 5, "job": "labels-2026-12"},
-        concurrency=4, batch_size=64, num_cpus=0.5,
+        compute=ray.data.ActorPoolStrategy(size=4), batch_size=64, num_cpus=0.5,
+        **NO_RETRIES,
     )
     results.write_parquet("results/")
     ```
@@ -100,8 +106,8 @@ class GPT52Processor:
 
     The result batch is a `pyarrow.Table` of `langchain_gpt52.ray.columns.OUTPUT_SCHEMA`, one
     line per row that needed one (rows finished in earlier runs give none). Pass
-    `max_restarts=0, max_task_retries=0` (as `run_bulk_on_ray` does) so Ray never re-runs a
-    batch whose requests may have been billed.
+    `**NO_RETRIES` (`max_restarts=0`, as `run_bulk_on_ray` does) so that Ray Data never
+    re-runs a batch whose requests may have been billed.
     """
 
     def __init__(
@@ -153,9 +159,11 @@ class GPT52Processor:
         for raw in raw_rows(batch, self._json_column):
             self._index += 1
             problem = raw.pop("_problem", None)
-            if problem is not None:
-                raw = RowProblem(raw["id"], self._index, problem)
-            item = parse_row(self._model, raw, self._index)
+            item = (
+                RowProblem(raw["id"], self._index, problem)
+                if problem is not None
+                else parse_row(self._model, raw, self._index)
+            )
             plan = plan_row(self._previous, item, self._resend_unknown)
             if plan is None:
                 continue
