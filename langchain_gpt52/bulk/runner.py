@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,7 @@ class _Job:
         self.progress = progress
         self.resend_unknown = resend_unknown
         self.billed = billed
+        self.failure: BaseException | None = None
         self.in_flight: dict[str, tuple[Row, str, bool]] = {}
         """Row id -> (row, client request id, whether its "sent" record is written)."""
 
@@ -153,9 +154,11 @@ class _Job:
                 await self.window.acquire()
                 task = asyncio.create_task(self._send(item, send), name=item.id)
                 tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            if tasks:
-                await asyncio.gather(*tasks)
+                task.add_done_callback(self._finished(tasks))
+                self._raise_failure()
+            while tasks:
+                await asyncio.wait(tasks)  # not gather: a stop must not cancel sent rows
+            self._raise_failure()
         except BaseException:
             await self._stop(tasks)
             raise
@@ -164,6 +167,19 @@ class _Job:
             self.journal.close()
             summary = self.progress.close()
         return summary
+
+    def _finished(self, tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None and self.failure is None:
+                self.failure = task.exception()
+
+        return done
+
+    def _raise_failure(self) -> None:
+        """A row's task failed outside the model call (the output file could not be written)."""
+        if self.failure is not None:
+            raise self.failure
 
     def _plan(self, item: Row | RowProblem) -> int | None:
         """Which send of the row to make now (1 = first), or None (its line is written)."""

@@ -399,7 +399,7 @@ class BaseChatGPT52(BaseChatModel):
         stop = stop if stop is not None else kwargs.pop("stop", None) or self.stop
         kwargs.pop("stop", None)
         stream_usage = kwargs.pop("stream_usage", self.stream_usage)
-        client_id = kwargs.pop("client_request_id", None) or self.client_request_id
+        client_id = kwargs.pop("client_request_id", self.client_request_id)
         if "max_completion_tokens" in kwargs:
             kwargs["max_tokens"] = kwargs.pop("max_completion_tokens")
         params.update(kwargs)
@@ -427,7 +427,7 @@ class BaseChatGPT52(BaseChatModel):
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"request parameters are not JSON-serializable: {exc}") from None
-        headers = {spec.client_request_id_header: client_id} if client_id else None
+        headers = {spec.client_request_id_header: client_id} if client_id is not None else None
         return _Request(data, stop or None, hints, headers)
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
