@@ -207,7 +207,9 @@ def run_bulk_on_ray(
                 },
                 batch_format="pyarrow",
                 batch_size=batch_size,
-                compute=ray.data.ActorPoolStrategy(size=concurrency),
+                compute=ray.data.ActorPoolStrategy(
+                    size=concurrency, max_tasks_in_flight_per_actor=1
+                ),
                 num_cpus=num_cpus,
                 **NO_RETRIES,
             )
