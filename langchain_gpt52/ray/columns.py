@@ -7,6 +7,9 @@ reads back as `temperature: None`), so null values are dropped again here; a row
 JSON text (`ray.data.read_text` of a JSONL file) is parsed here, so one bad line is one error
 row rather than a failed read.
 
+A pandas batch turns a nullable integer into a float (`max_tokens` 9 into 9.0): prefer
+`batch_format="pyarrow"` (as `run_bulk_on_ray` does) or the default NumPy batches.
+
 Out: result lines become a `pyarrow.Table` with one fixed schema (`OUTPUT_SCHEMA`), the same
 in every batch and every run, so `write_parquet`/`write_json` and a later read agree:
 `usage` and `error` are structs with fixed fields (`usage` follows LangChain's
@@ -80,6 +83,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _is_nan(value: Any) -> bool:
+    """pandas' missing value (NaN) in an object column."""
+    return isinstance(value, float) and value != value
+
+
 def _without_nulls(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     """`value` with the null entries of its dicts removed (those in `keep` stay)."""
     if isinstance(value, Mapping):
@@ -93,7 +101,9 @@ def _batch_records(batch: Any) -> list[dict[str, Any]]:
     if isinstance(batch, pa.Table):
         return list(batch.to_pylist())
     if hasattr(batch, "to_dict") and hasattr(batch, "columns"):  # a pandas DataFrame
-        return [_plain(r) for r in batch.to_dict("records")]
+        return [
+            {k: _plain(v) for k, v in r.items() if not _is_nan(v)} for r in batch.to_dict("records")
+        ]
     if isinstance(batch, Mapping):
         columns = {name: _plain(values) for name, values in batch.items()}
         size = len(next(iter(columns.values()), []))
