@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from langchain_core.messages import HumanMessage
 
-from langchain_gpt52 import ChatAIMLAPI, ChatOxen
+from langchain_gpt52 import ChatAIMLAPI, ChatGPT52Failover, ChatOxen
 from langchain_gpt52.bulk.journal import JobState
 from langchain_gpt52.bulk.rows import Row, RowProblem
 from langchain_gpt52.ray.columns import OUTPUT_SCHEMA, raw_rows, to_table
@@ -87,6 +87,22 @@ def test_spec_of_another_provider_names_its_own_variable() -> None:
     spec = ModelSpec.of(oxen)
     assert spec.key_names() == ["OXEN_API_KEY"] and spec.class_name == "ChatOxen"
     assert isinstance(spec.build(), ChatOxen)
+
+
+def test_failover_model_round_trips_when_serializable_or_is_refused_by_name() -> None:
+    members = [_llm(), ChatOxen(api_key="sk-oxen-Other-77", base_url="http://127.0.0.1:9/api")]
+    failover = ChatGPT52Failover(models=members)
+    if not ChatGPT52Failover.is_lc_serializable():
+        with pytest.raises(TypeError, match="ChatGPT52Failover cannot be described"):
+            ModelSpec.of(failover)
+        return
+    spec = ModelSpec.of(failover)
+    assert spec.key_names() == ["AIMLAPI_API_KEY", "OXEN_API_KEY"]
+    assert KEY not in json.dumps(spec.serialized)
+    rebuilt = spec.build()
+    assert isinstance(rebuilt, ChatGPT52Failover)
+    keys = [m.api_key.get_secret_value() for m in rebuilt.models]  # type: ignore[union-attr]
+    assert keys == [KEY, "sk-oxen-Other-77"]
 
 
 # -- columns ---------------------------------------------------------------------------------
