@@ -21,7 +21,7 @@ from typing import Any
 
 import ray
 
-from langchain_gpt52.budget import InMemoryBudgetStore
+from langchain_gpt52.budget import BudgetStoreUnavailableError, InMemoryBudgetStore
 from langchain_gpt52.bulk.pacing import LocalRateLimiter
 
 __all__ = ["ClusterBudgetStore", "ClusterLimits", "ClusterRateLimiter"]
@@ -155,14 +155,24 @@ class ClusterBudgetStore:
     def __reduce__(self) -> Any:
         return (type(self), (self.limits,))
 
+    def _call(self, method: str, *args: Any) -> Any:
+        try:
+            return ray.get(getattr(self.limits.actor, method).remote(*args))
+        except (ray.exceptions.RayError, ValueError) as exc:
+            raise BudgetStoreUnavailableError(
+                f"budget actor {self.limits.actor_name!r}: {method} failed "
+                f"({type(exc).__name__}); the call was not sent"
+            ) from None
+
     def reserve(self, amount: Decimal, limit: Decimal) -> bool:
-        return bool(ray.get(self.limits.actor.reserve.remote(amount, limit)))
+        return bool(self._call("reserve", amount, limit))
 
     def settle(self, reserved: Decimal, spent: Decimal) -> None:
-        ray.get(self.limits.actor.settle.remote(reserved, spent))
+        self._call("settle", reserved, spent)
 
     def release(self, reserved: Decimal) -> None:
-        ray.get(self.limits.actor.release.remote(reserved))
+        self._call("release", reserved)
 
     def totals(self) -> tuple[Decimal, Decimal]:
-        return self.limits.totals()
+        spent, reserved = self._call("totals")
+        return spent, reserved

@@ -29,6 +29,8 @@ import pyarrow as pa
 from langchain_core.messages.ai import UsageMetadata
 from typing_extensions import is_typeddict
 
+from langchain_gpt52.bulk.rows import RowProblem
+
 __all__ = ["OUTPUT_SCHEMA", "bad_json_row", "raw_rows", "to_table"]
 
 
@@ -113,17 +115,17 @@ def _batch_records(batch: Any) -> list[dict[str, Any]]:
     )
 
 
-def bad_json_row(text: str, problem: str) -> dict[str, Any]:
-    """The raw row for a line that is not a JSON object: an id from its content, and why."""
+def bad_json_row(text: str, problem: str) -> RowProblem:
+    """A line that is not a JSON object: an id from its content, and why."""
     digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
-    return {"id": digest, "_problem": problem}
+    return RowProblem(digest, 0, problem)
 
 
-def raw_rows(batch: Any, json_column: str | None = None) -> Iterator[dict[str, Any]]:
+def raw_rows(batch: Any, json_column: str | None = None) -> Iterator[dict[str, Any] | RowProblem]:
     """The bulk runner's raw rows in `batch` (nulls from Arrow's struct filling dropped).
 
     With `json_column`, each row is the JSON object in that column (a line of a JSONL file);
-    a line that is not one comes out as `bad_json_row`.
+    a line that is not one comes out as a `RowProblem` (`bad_json_row`).
     """
     for record in _batch_records(batch):
         if json_column is None:

@@ -22,6 +22,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_gpt52.bulk.journal import JobState
 from langchain_gpt52.bulk.progress import BulkSummary
 from langchain_gpt52.bulk.runner import default_job_id
+from langchain_gpt52.cost import _checked_max_usd
 from langchain_gpt52.ray.cluster import ClusterLimits
 from langchain_gpt52.ray.model_spec import ModelSpec
 from langchain_gpt52.ray.processor import NO_RETRIES, GPT52Processor
@@ -172,6 +173,19 @@ def run_bulk_on_ray(
 
     if output_format not in ("json", "parquet"):
         raise ValueError(f"output_format must be 'json' or 'parquet', got {output_format!r}")
+    _checked_max_usd(max_usd)
+    json_column = None
+    if isinstance(rows, (str, os.PathLike)):
+        if not Path(rows).is_file():
+            raise FileNotFoundError(f"rows file not found: {rows}")
+        dataset = ray.data.read_text(str(rows))
+        json_column = "text"
+    elif isinstance(rows, ray.data.Dataset):
+        dataset = rows
+    else:
+        raise TypeError(
+            f"rows must be a JSONL path or a ray.data.Dataset, not {type(rows).__name__}"
+        )
     out = Path(output)
     job = job or default_job_id(out)
     spec = ModelSpec.of(model)
@@ -180,14 +194,6 @@ def run_bulk_on_ray(
     start = time.monotonic()
     try:
         previous = ray.put(load_job_state(out))
-        json_column = None
-        if isinstance(rows, (str, os.PathLike)):
-            if not Path(rows).is_file():
-                raise FileNotFoundError(f"rows file not found: {rows}")
-            dataset = ray.data.read_text(str(rows))
-            json_column = "text"
-        else:
-            dataset = rows
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
             results = dataset.map_batches(

@@ -21,7 +21,7 @@ from langchain_gpt52.bulk.journal import FINAL, JobState, Journal
 from langchain_gpt52.bulk.pacing import AdaptiveConcurrency, RateLimiter
 from langchain_gpt52.bulk.row import RowCall, arun_row, client_request_id
 from langchain_gpt52.bulk.rows import Row, RowProblem, parse_row
-from langchain_gpt52.cost import track_cost
+from langchain_gpt52.cost import _checked_max_usd, track_cost
 from langchain_gpt52.ray.cluster import ClusterLimits
 from langchain_gpt52.ray.columns import raw_rows, to_table
 from langchain_gpt52.ray.model_spec import ModelSpec
@@ -125,6 +125,7 @@ class GPT52Processor:
         resend_unknown: bool = False,
         json_column: str | None = None,
     ) -> None:
+        _checked_max_usd(max_usd)
         self._model = ModelSpec.of(model).build()
         self._call = RowCall.build(self._model, schema)
         self._job = job
@@ -158,12 +159,7 @@ class GPT52Processor:
         sends: list[tuple[Row, int]] = []
         for raw in raw_rows(batch, self._json_column):
             self._index += 1
-            problem = raw.pop("_problem", None)
-            item = (
-                RowProblem(raw["id"], self._index, problem)
-                if problem is not None
-                else parse_row(self._model, raw, self._index)
-            )
+            item = parse_row(self._model, raw, self._index)
             plan = plan_row(self._previous, item, self._resend_unknown)
             if plan is None:
                 continue

@@ -157,8 +157,9 @@ def test_json_lines_are_parsed_and_a_bad_line_is_named() -> None:
     lines = pa.table({"text": [json.dumps(ROWS[0]), "{not json", "[1, 2]"]})
     good, bad_json, not_object = raw_rows(lines, json_column="text")
     assert good == ROWS[0]
-    assert "line is not JSON" in bad_json["_problem"] and len(bad_json["id"]) == 16
-    assert not_object["_problem"] == "line is not a JSON object"
+    assert isinstance(bad_json, RowProblem) and isinstance(not_object, RowProblem)
+    assert "line is not JSON" in bad_json.message and len(bad_json.id) == 16
+    assert not_object.message == "line is not a JSON object"
 
 
 def test_result_lines_get_one_schema_whatever_they_hold() -> None:
@@ -224,3 +225,32 @@ def test_a_bad_row_gets_its_error_line_once() -> None:
     problem = RowProblem("r", 0, "bad")
     assert plan_row(JobState(), problem, False) == 0
     assert plan_row(JobState(status={"r": "error"}), problem, False) is None
+
+
+# -- bad input is refused before Ray runs anything ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "options", "error", "match"),
+    [
+        ("missing.jsonl", {}, FileNotFoundError, "rows file not found: missing.jsonl"),
+        ([{"prompt": "hi"}], {}, TypeError, "rows must be a JSONL path or a ray.data.Dataset"),
+        ("rows.jsonl", {"max_usd": float("nan")}, ValueError, "max_usd must be a finite number"),
+        ("rows.jsonl", {"output_format": "csv"}, ValueError, "output_format must be"),
+    ],
+)
+def test_run_bulk_on_ray_refuses_bad_arguments_first(
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: Any,
+    options: dict[str, Any],
+    error: type[Exception],
+    match: str,
+) -> None:
+    from langchain_gpt52.ray import run_bulk_on_ray
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rows.jsonl").write_text('{"prompt": "hi"}\n')
+    with pytest.raises(error, match=match):
+        run_bulk_on_ray(_llm(), rows, tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()
