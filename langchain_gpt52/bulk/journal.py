@@ -9,6 +9,7 @@ sent) are tried again. When an id has several lines, the last one is its outcome
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Mapping
@@ -87,17 +88,49 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 class Journal(_Appender):
-    """The sent records: each written and fsync'd before its request goes out."""
+    """The sent records: each written and fsync'd before its request goes out.
+
+    `asent` returns once an fsync that started after its record was written has finished;
+    records written while an fsync runs share the next one (group commit, in a thread).
+    """
 
     def __init__(self, output: Path) -> None:
         super().__init__(journal_path(output))
+        self._next: asyncio.Future[None] | None = None
+        self._syncing = False
 
     def sent(self, row_id: str, client_request_id: str, send: int) -> None:
-        self._file.write(
-            _dumps({"id": row_id, "client_request_id": client_request_id, "send": send})
-        )
-        self._file.flush()
+        """Write and fsync one record (blocking)."""
+        self._write(row_id, client_request_id, send)
         os.fsync(self._file.fileno())
+
+    async def asent(self, row_id: str, client_request_id: str, send: int) -> None:
+        """Write one record and wait until it is on disk."""
+        self._write(row_id, client_request_id, send)
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            if not self._syncing:
+                self._syncing = True
+                asyncio.get_running_loop().create_task(self._sync())
+        await asyncio.shield(self._next)
+
+    def _write(self, row_id: str, client_request_id: str, send: int) -> None:
+        record = {"id": row_id, "client_request_id": client_request_id, "send": send}
+        self._file.write(_dumps(record))
+        self._file.flush()
+
+    async def _sync(self) -> None:
+        try:
+            while self._next is not None:
+                done, self._next = self._next, None
+                try:
+                    await asyncio.to_thread(os.fsync, self._file.fileno())
+                except OSError as exc:
+                    done.set_exception(exc)
+                else:
+                    done.set_result(None)
+        finally:
+            self._syncing = False
 
 
 class OutputFile(_Appender):

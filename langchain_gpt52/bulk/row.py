@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +92,7 @@ async def arun_row(
     client_id: str,
     *,
     limiter: RateLimiter | None = None,
-    before_send: Callable[[], None] | None = None,
+    before_send: Callable[[], Awaitable[None]] | None = None,
     attempts: int = 1,
 ) -> dict[str, Any]:
     """Send `row` once and return its result line (`status` ok, error or skipped).
@@ -104,7 +104,7 @@ async def arun_row(
     if limiter is not None:
         await limiter.acquire(row.tokens)
     if before_send is not None:
-        before_send()
+        await before_send()
     start = time.monotonic()
     base: dict[str, Any] = {"id": row.id, "client_request_id": client_id, "attempts": attempts}
     try:

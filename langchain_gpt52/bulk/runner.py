@@ -213,9 +213,9 @@ class _Job:
         cid = client_request_id(self.job, row.id, send)
         self.in_flight[row.id] = (row, cid, False)
 
-        def journal() -> None:
-            self.journal.sent(row.id, cid, send)
-            self.in_flight[row.id] = (row, cid, True)
+        async def journal() -> None:
+            self.in_flight[row.id] = (row, cid, True)  # from here on it may have been sent
+            await self.journal.asent(row.id, cid, send)
 
         throttled = False
         try:

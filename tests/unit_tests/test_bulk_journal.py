@@ -39,3 +39,13 @@ def test_a_torn_last_line_is_ignored_and_not_glued_to_the_next(tmp_path: Path) -
 def test_no_files_is_an_empty_state(tmp_path: Path) -> None:
     state = load_state(tmp_path / "none.jsonl")
     assert state.status == {} and state.sends == {}
+
+
+async def test_records_written_together_share_fsyncs_and_all_land(tmp_path: Path) -> None:
+    import asyncio
+
+    out = tmp_path / "r.jsonl"
+    journal = Journal(out)
+    await asyncio.gather(*(journal.asent(f"r{i}", f"job:r{i}", 1) for i in range(50)))
+    journal.close()
+    assert load_state(out).sends == {f"r{i}": 1 for i in range(50)}

@@ -42,12 +42,16 @@ async def test_arun_row_paces_journals_then_sends_once() -> None:
         assert isinstance(row, Row)
         limiter = CountingLimiter()
         events: list[int] = []
+
+        async def journal() -> None:
+            events.append(len(emu.requests))
+
         record = await arun_row(
             RowCall.build(llm),
             row,
             "job:r",
             limiter=limiter,
-            before_send=lambda: events.append(len(emu.requests)),
+            before_send=journal,
         )
         assert events == [0]  # the journal hook ran before the request
         assert limiter.tokens == [row.tokens]
