@@ -1,6 +1,7 @@
 """LangChain chat models for GPT-5.2 through AI/ML API, Oxen.ai and OpenAI-compatible APIs."""
 
 from langchain_gpt52._version import __version__
+from langchain_gpt52.budget import BudgetStoreUnavailableError
 from langchain_gpt52.chat_models import (
     BaseChatGPT52,
     ChatAIMLAPI,
@@ -8,7 +9,6 @@ from langchain_gpt52.chat_models import (
     ChatGPT52Failover,
     ChatOxen,
 )
-from langchain_gpt52.budget import BudgetStoreUnavailableError
 from langchain_gpt52.cost import BudgetExceededError, CostTracker, UnpricedCallError, track_cost
 from langchain_gpt52.errors import (
     APIConnectionError,

@@ -8,6 +8,8 @@ Cost of one response (``response_metadata["cost"] = {"usd": ..., "source": ...}`
   input price, cached input tokens at the cached price, output tokens (reasoning included) at the
   output price.
 * ``"cache"``: the reply came from a LangChain cache (``set_llm_cache``): 0 USD.
+* ``"estimate"`` (the tracker's own, for a stream cut before any figure or usage arrived): the
+  offline input count plus the output streamed so far, at the list price.
 
 A model with no known price and no provider figure gets no ``cost`` key (never a made-up 0).
 
@@ -15,7 +17,7 @@ A model with no known price and no provider figure gets no ``cost`` key (never a
 from langchain_gpt52 import ChatAIMLAPI, track_cost
 
 with track_cost(max_usd=0.50) as cost:
-    ChatAIMLAPI().invoke("Hello!")
+    ChatAIMLAPI(max_tokens=1_000).invoke("Hello!")
 print(cost.total_usd, cost.by_model)
 ```
 """
@@ -28,7 +30,7 @@ import logging
 import math
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from decimal import Decimal
@@ -260,9 +262,9 @@ digits, code and other scripts differently from the offline estimate)."""
 PRICE_MARGIN = Decimal("1.10")
 """A reservation is the list price times this: a gateway may bill above the list price
 (AI/ML API bills it + 5 %, rounded up to a whole credit)."""
-FIRST_OUTPUT_ALLOWANCE = 1_024
-"""Output tokens reserved for a call without `max_tokens` before the tracker has seen a reply
-from its model."""
+MIN_OUTPUT_ALLOWANCE = 1_024
+"""Output tokens reserved at least for a call without `max_tokens` (GPT-5.2 at its default
+effort often spends hundreds of reasoning tokens before the answer)."""
 
 _MILLION = Decimal(1_000_000)
 _PRICES: dict[Price, tuple[Decimal, Decimal]] = {}
@@ -299,8 +301,9 @@ def message_tokens(messages: Sequence[BaseMessage]) -> int:
     total = 3
     for msg in messages:
         total += 3 + _tokens.content_tokens(msg.content)
-        for call in getattr(msg, "tool_calls", None) or ():
-            total += _tokens.estimate_tokens(json.dumps(call.get("args"), default=str))
+        if isinstance(msg, AIMessage):
+            for call in msg.tool_calls:
+                total += _tokens.estimate_tokens(json.dumps(call.get("args"), default=str))
     return total
 
 
@@ -332,16 +335,22 @@ def catalog_price(provider: str, model: str) -> Price | None:
 class _Run:
     """A call in flight: what the tracker reserved for it and what its stream showed so far."""
 
-    __slots__ = ("figures", "input_tokens", "key", "n", "pieces", "price", "reserved", "via")
+    __slots__ = ("count", "figures", "key", "pieces", "price", "reserved", "via")
 
     def __init__(
-        self, key: str, via: object, price: Price | None, reserved: Decimal, input_tokens: int
+        self,
+        key: str,
+        via: object,
+        price: Price | None,
+        reserved: Decimal,
+        count: Callable[[], int],
     ) -> None:
         self.key = key
         self.via = via
         self.price = price
         self.reserved = reserved
-        self.input_tokens = input_tokens
+        self.count = count
+        """The offline input count (called only for a reservation or an estimate)."""
         self.pieces: list[str] | None = None
         """Text and tool-call arguments streamed so far (None: nothing streamed)."""
         self.figures: dict[str, Any] = {}
@@ -372,16 +381,25 @@ class _Run:
 _ADMITTED: dict[UUID, list[CostTracker]] = {}
 
 
-def _close_unstarted_handlers() -> None:
-    """Close the other handlers' start events that langchain-core's async callback manager
-    created and will not await once this handler raises (else: `coroutine 'ahandle_event' was
-    never awaited`)."""
+def _unwind_start() -> None:
+    """Undo the rest of a start event this handler is about to stop by raising.
+
+    langchain-core's callback manager starts one run per message list (`generate` with several)
+    and, when async, creates every handler's start event before awaiting them. Once a handler
+    raises, the runs already started never end (their reservations are released here) and the
+    start events not yet awaited are closed (else: `coroutine 'ahandle_event' was never
+    awaited`). Found by walking up to the manager's frame; nothing happens when it is not there.
+    """
     frame = sys._getframe(2)
     for _ in range(8):
         if frame is None:
             return
         local = frame.f_locals
-        if "non_inline_tasks" in local:
+        if frame.f_code.co_name in ("on_chat_model_start", "on_llm_start") and "managers" in local:
+            for manager in local.get("managers") or ():
+                run_id = getattr(manager, "run_id", None)
+                if isinstance(run_id, UUID):
+                    _abandon(run_id)
             for name in ("inline_tasks", "non_inline_tasks"):
                 for coro in local.get(name) or ():
                     if (
@@ -469,6 +487,7 @@ class CostTracker(BaseCallbackHandler):
         self._largest_output: dict[str, int] = {}
         """`"<provider>/<model>"` -> the largest output (reasoning included) seen."""
         self._warned: set[str] = set()
+        self._stopped = False
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -507,16 +526,18 @@ class CostTracker(BaseCallbackHandler):
         model = md.get("ls_model_name") or "unknown"
         key = f"{provider}/{model}"
         price = catalog_price(provider, model)
-        tokens = input_tokens() if price is not None else 0
         reserved = Decimal(0)
+
+        def tokens() -> int:
+            return int(input_tokens()) + _request_tokens(invocation_params)
+
         if self.limit is not None:
             if price is None:
                 self._unpriced_start(run_id, key)
             else:
-                tokens += _request_tokens(invocation_params)
                 allowance = self._allowance(key, md, invocation_params)
-                reserved = reservation_usd(price, tokens, allowance)
-            if not self._reserve(reserved):
+                reserved = reservation_usd(price, tokens(), allowance)
+            if not self._reserve(run_id, reserved):
                 self._refuse(run_id, reserved)
         run = _Run(key, via, price, reserved, tokens)
         with self._lock:
@@ -526,21 +547,22 @@ class CostTracker(BaseCallbackHandler):
     def _allowance(
         self, key: str, md: Mapping[str, Any], invocation_params: Mapping[str, Any] | None
     ) -> int:
-        """Output tokens reserved: `max_tokens` when set, else the largest output seen from the
-        model (`FIRST_OUTPUT_ALLOWANCE` before the first); times `n` completions."""
+        """Output tokens reserved: `max_tokens` when set, else the larger of
+        `MIN_OUTPUT_ALLOWANCE` and the largest output seen from the model; times `n`."""
         max_tokens = md.get("ls_max_tokens")
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
-            max_tokens = self._largest_output.get(key, FIRST_OUTPUT_ALLOWANCE)
+            max_tokens = max(MIN_OUTPUT_ALLOWANCE, self._largest_output.get(key, 0))
         n = (invocation_params or {}).get("n")
         return max_tokens * n if isinstance(n, int) and n > 1 else max_tokens
 
-    def _reserve(self, amount: Decimal) -> bool:
+    def _reserve(self, run_id: UUID, amount: Decimal) -> bool:
         assert self.limit is not None
         try:
             return self.store.reserve(amount, self.limit)
         except BudgetStoreUnavailableError:
+            _abandon(run_id)
             logger.warning("budget stop: the budget store cannot be reached")
-            _close_unstarted_handlers()
+            _unwind_start()
             raise
 
     def _refuse(self, run_id: UUID, needed: Decimal, reason: str | None = None) -> None:
@@ -549,8 +571,12 @@ class CostTracker(BaseCallbackHandler):
         spent, reserved = self.store.totals()
         error_cls = BudgetExceededError if reason is None else UnpricedCallError
         error = error_cls(float(spent), float(self.limit), float(reserved), float(needed), reason)
-        logger.warning("budget stop: %s", str(error))  # not the error: it holds frames
-        _close_unstarted_handlers()
+        # The first stop of a tracker is a warning, later ones (a batch's other rows) debug;
+        # the message is logged, not the error (its traceback holds frames).
+        level = logging.DEBUG if self._stopped else logging.WARNING
+        self._stopped = True
+        logger.log(level, "budget stop: %s", str(error))
+        _unwind_start()
         raise error
 
     def _unpriced_start(self, run_id: UUID, key: str) -> None:
@@ -693,13 +719,14 @@ class CostTracker(BaseCallbackHandler):
         if usd is None:
             found = response_cost(md, usage, run.price)
             usd = found["usd"] if found else None
+        exact = None if usd is None else to_decimal(usd)
         estimated = False
-        if usd is None and cut and run.price is not None:
+        if exact is None and cut and run.price is not None:
             text = "".join(run.pieces or ())
-            usd = float(estimate_usd(run.price, run.input_tokens, _tokens.estimate_tokens(text)))
+            exact = estimate_usd(run.price, run.count(), _tokens.estimate_tokens(text))
             estimated = True
-        self._count(md.get("served_by"), run, usage, usd=usd, estimated=estimated)
-        return Decimal(0) if usd is None else to_decimal(usd)
+        self._count(md.get("served_by"), run, usage, usd=exact, estimated=estimated)
+        return Decimal(0) if exact is None else exact
 
     def _count(
         self,
@@ -707,7 +734,7 @@ class CostTracker(BaseCallbackHandler):
         run: _Run,
         usage: Mapping[str, Any] | None,
         *,
-        usd: float | None = None,
+        usd: Decimal | None = None,
         cache: bool = False,
         estimated: bool = False,
     ) -> None:
@@ -724,9 +751,8 @@ class CostTracker(BaseCallbackHandler):
             if usd is None:
                 self.unpriced_calls += 1
             else:
-                exact = to_decimal(usd)
-                self.total += exact
-                entry.usd_exact += exact
+                self.total += usd
+                entry.usd_exact += usd
             if estimated:
                 self.estimated_calls += 1
                 entry.estimated_calls += 1
@@ -888,10 +914,10 @@ class track_cost:
     - With `max_tokens` set, the allowance is `max_tokens` (times `n`): the total cannot
       exceed `max_usd`, whatever the concurrency, as long as the provider bills within the
       margins above.
-    - Without it, the allowance is the largest output (reasoning included) this tracker has
-      seen from the model, and 1,024 tokens before its first reply: an estimate; a reply
-      longer than every earlier one can push the total past `max_usd` by its excess. The
-      measured overshoot is in `docs/cost-and-failover.md`.
+    - Without it, the allowance is the larger of 1,024 tokens and the largest output
+      (reasoning included) this tracker has seen from the model: an estimate; a reply longer
+      than both can push the total past `max_usd` by its excess (times the calls in flight).
+      The measured overshoot is in `docs/cost-and-failover.md`.
 
     A stream cut short (the caller stops iterating, or the server drops it) still counts: at
     the provider's figure or usage when they arrived, else input plus the output streamed so

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 
 from langchain_gpt52 import (
@@ -62,10 +63,18 @@ def prompts(rng: random.Random, count: int) -> list[str]:
 async def _one_trial(emulator: Emulator, llm: ChatAIMLAPI, rng: random.Random) -> None:
     emulator.reset()
     emulator.enqueue(*[Fault.slow_first_byte(rng.uniform(0, 0.01)) for _ in range(200)])
-    limit = rng.uniform(0.01, 0.05)  # room for 2 to 10 reservations at once
+    limit = rng.uniform(0.005, 0.03)  # room for 3 to 20 reservations
+
+    async def call(prompt: str, delay: float, stream: bool) -> Any:
+        await asyncio.sleep(delay)  # starts spread over 100 ms: reserves and settles interleave
+        if stream:
+            return [chunk async for chunk in llm.astream(prompt)]
+        return await llm.ainvoke(prompt)
+
     async with track_cost(max_usd=limit) as cost:
         results = await asyncio.gather(
-            *(llm.ainvoke(p) for p in prompts(rng, 200)), return_exceptions=True
+            *(call(p, rng.uniform(0, 0.1), rng.random() < 0.5) for p in prompts(rng, 200)),
+            return_exceptions=True,
         )
     stopped = [r for r in results if isinstance(r, BudgetExceededError)]
     others = [r for r in results if isinstance(r, BaseException) and r not in stopped]
@@ -74,13 +83,13 @@ async def _one_trial(emulator: Emulator, llm: ChatAIMLAPI, rng: random.Random) -
     spent, reserved = cost.store.totals()
     assert reserved == 0
     assert spent == cost.total <= Decimal(repr(limit)), (float(spent), limit)
-    assert cost.calls == 200 - len(stopped) == chat_requests(emulator) >= 2
+    assert cost.calls == 200 - len(stopped) == chat_requests(emulator) >= 3
 
 
 async def test_concurrent_calls_never_pass_the_budget_with_max_tokens(
     emulator: Emulator,
 ) -> None:
-    llm = aimlapi(emulator, max_tokens=300)
+    llm = aimlapi(emulator, max_tokens=100)
     rng = random.Random(20)
     for _ in range(50):
         await _one_trial(emulator, llm, rng)
@@ -304,3 +313,57 @@ def test_unreachable_redis_refuses_before_sending(emulator: Emulator) -> None:
     with track_cost(max_usd=1, store=store), pytest.raises(BudgetStoreUnavailableError):
         llm.invoke("Hello!")
     assert chat_requests(emulator) == 0
+
+
+def test_generate_refused_midway_releases_the_runs_it_started(emulator: Emulator) -> None:
+    llm = aimlapi(emulator, max_tokens=100)
+    with track_cost(max_usd=0.002) as cost:  # one reservation fits, two do not
+        with pytest.raises(BudgetExceededError):
+            llm.generate([[HumanMessage("first")], [HumanMessage("second")]])
+        assert cost.store.totals() == (0, 0)
+    assert chat_requests(emulator) == 0
+
+
+async def test_agenerate_refused_midway_releases_the_runs_it_started(emulator: Emulator) -> None:
+    llm = aimlapi(emulator, max_tokens=100)
+    async with track_cost(max_usd=0.002) as cost:
+        with pytest.raises(BudgetExceededError):
+            await llm.agenerate([[HumanMessage("first")], [HumanMessage("second")]])
+        assert cost.store.totals() == (0, 0)
+    assert chat_requests(emulator) == 0
+
+
+def _completion(meta_usage: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-5.2-2025-12-11",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100},
+        "meta": {"usage": meta_usage},
+    }
+
+
+@pytest.mark.parametrize(
+    ("meta_usage", "headers"),
+    [
+        ({"usd_spent": float("nan")}, {}),
+        ({"credits_used": -500}, {}),
+        ({}, {"x-aimlapi-usd-spent": "inf"}),
+        ({}, {"x-aimlapi-usd-spent": "-0.25", "x-aimlapi-credits-used": "NaN"}),
+    ],
+)
+def test_untrusted_provider_figures_fall_back_to_the_price_table(
+    emulator: Emulator, caplog: Any, meta_usage: dict[str, Any], headers: dict[str, str]
+) -> None:
+    emulator.enqueue(Fault.respond(json=_completion(meta_usage), headers=headers))
+    llm = aimlapi(emulator, max_tokens=200)
+    with caplog.at_level("WARNING", logger="langchain_gpt52"), track_cost(max_usd=1) as cost:
+        msg = llm.invoke("Hello!")
+    list_price = Decimal("1000") * Decimal("1.75") / 10**6 + 100 * Decimal(14) / 10**6
+    assert msg.response_metadata["cost"] == {"usd": float(list_price), "source": "price_table"}
+    assert cost.total == list_price and cost.store.totals() == (list_price, 0)
+    assert "not a finite number >= 0" in caplog.text

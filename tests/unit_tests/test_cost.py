@@ -14,9 +14,9 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generati
 
 from langchain_gpt52 import BudgetExceededError, track_cost
 from langchain_gpt52._prices import Price
-from langchain_gpt52.budget import to_decimal
+from langchain_gpt52.budget import BudgetStoreUnavailableError, InMemoryBudgetStore, to_decimal
 from langchain_gpt52.cost import (
-    FIRST_OUTPUT_ALLOWANCE,
+    MIN_OUTPUT_ALLOWANCE,
     CostTracker,
     StreamCost,
     UnpricedCallError,
@@ -266,15 +266,19 @@ def test_reservation_with_max_tokens_and_n() -> None:
     assert (spent, reserved) == (0, reservation_usd(PRICE, inp, 300))
 
 
-def test_allowance_without_max_tokens_is_the_largest_output_seen() -> None:
+def test_allowance_without_max_tokens_is_the_largest_output_seen_or_the_minimum() -> None:
     tracker = CostTracker(max_usd=10)
     inp = message_tokens([HumanMessage("Hello!")])
     first = _start(tracker)
-    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, FIRST_OUTPUT_ALLOWANCE)
-    _finish(tracker, first, out=300)
-    _finish(tracker, _start(tracker), out=120)
+    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, MIN_OUTPUT_ALLOWANCE)
+    _finish(tracker, first, out=300)  # below the minimum: the minimum stays
     _start(tracker)
-    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, 300)
+    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, MIN_OUTPUT_ALLOWANCE)
+    tracker = CostTracker(max_usd=10)
+    _finish(tracker, _start(tracker), out=3000)
+    _finish(tracker, _start(tracker), out=1200)
+    _start(tracker)
+    assert tracker.store.totals()[1] == reservation_usd(PRICE, inp, 3000)
 
 
 def test_calls_in_flight_count_against_the_budget() -> None:
@@ -423,3 +427,14 @@ def _tracker_handler() -> Any:
     from langchain_gpt52.cost import _tracker_var
 
     return _tracker_var.get()
+
+
+def test_an_unreachable_store_refuses_and_releases_the_outer_reservation() -> None:
+    class DownStore(InMemoryBudgetStore):
+        def reserve(self, amount: Decimal, limit: Decimal) -> bool:
+            raise BudgetStoreUnavailableError("budget store 'x': reserve failed")
+
+    with track_cost(max_usd=1) as outer, track_cost(max_usd=1, store=DownStore()):
+        with pytest.raises(BudgetStoreUnavailableError):
+            _start(_tracker_handler(), max_tokens=100)
+        assert outer.store.totals() == (0, 0)
