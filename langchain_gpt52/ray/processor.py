@@ -184,9 +184,9 @@ class GPT52Processor:
         cid = client_request_id(self._job, row.id, send)
         journal = self._journal
 
-        def record_sent() -> None:
+        async def record_sent() -> None:
             if journal is not None:
-                journal.sent(row.id, cid, send)
+                await journal.asent(row.id, cid, send)
 
         await window.acquire()
         throttled = False

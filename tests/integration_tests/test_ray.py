@@ -19,6 +19,12 @@ from tests.integration_tests._ray_local import ray_log_dir
 pytestmark = pytest.mark.integration
 
 KEY = "sk-ray-test-Zq8Xv3Lm7Np2Rt5Wy9"
+COLOUR = {
+    "title": "Colour",
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "hex": {"type": "string"}},
+    "required": ["name", "hex"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +181,7 @@ def test_processor_in_map_batches_with_numpy_batches_and_parquet(
     ]
     ds = ray.data.from_items(items).map_batches(
         GPT52Processor,
-        fn_constructor_kwargs={"model": llm, "job": "direct"},
+        fn_constructor_kwargs={"model": llm, "job": "direct", "schema": COLOUR},
         compute=ray.data.ActorPoolStrategy(size=2),
         batch_size=2,
         num_cpus=0.5,
@@ -187,6 +193,7 @@ def test_processor_in_map_batches_with_numpy_batches_and_parquet(
     rows = {row["id"]: row for row in back.take_all()}
     assert rows["a"]["status"] == rows["b"]["status"] == "ok"
     assert rows["a"]["client_request_id"] == "direct:a"
+    assert set(json.loads(rows["b"]["output"])) == {"name", "hex"}  # the structured object
     assert rows["c"]["status"] == "error"
     assert "temperature" in rows["c"]["error"]["message"]
     assert len(emu.requests) == 2  # the bad row was refused before sending
