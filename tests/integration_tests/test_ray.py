@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -67,13 +66,10 @@ def test_global_rpm_holds_across_two_actors(
     # minute over 2 actors. A limit per actor would send twice that and be throttled.
     emu.limits.configure(rpm=1800, window=4.0, latency=0.05)
     rows = write_rows(tmp_path / "prompts.jsonl", 200)
-    start = time.monotonic()
     summary = run_bulk_on_ray(llm, rows, tmp_path / "results", rpm=1500, concurrency=2)
-    elapsed = time.monotonic() - start
 
     assert (summary.total, summary.ok) == (200, 200), summary
-    assert emu.limits.throttled == 0
-    assert elapsed >= 199 / 25  # 200 requests at 25 a second, not at 50
+    assert emu.limits.throttled == 0  # at 2 x 1,500 a minute, 198 would arrive in 4 s
     assert max(emu.limits.client_request_counts().values()) == 1
     journals = (tmp_path / "results" / JOURNAL_DIR).glob("*.journal")
     assert len([j for j in journals if j.read_text().strip()]) == 2  # both actors sent
