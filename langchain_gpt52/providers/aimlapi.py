@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_gpt52.providers._openai_schema import GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     EffortIn,
     ModelRow,
     OnlyDefault,
@@ -53,6 +54,7 @@ AIMLAPI = Provider(
     status_hints={
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
+    failover_statuses={**FAILOVER_STATUSES, 403: "credits"},
     models_route="/models",
     client_request_id=Param(
         pattern=r"[A-Za-z0-9._:-]{1,128}",
