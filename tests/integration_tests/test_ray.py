@@ -193,3 +193,29 @@ def test_processor_in_map_batches_with_numpy_batches_and_parquet(
     assert rows["c"]["status"] == "error"
     assert "temperature" in rows["c"]["error"]["message"]
     assert len(emu.requests) == 2  # the bad row was refused before sending
+
+
+def test_failover_model_runs_on_the_workers(
+    ray_local: Any, llm: ChatAIMLAPI, emu: Emulator, tmp_path: Path
+) -> None:
+    from langchain_gpt52 import ChatGPT52Failover, ChatOxen
+    from langchain_gpt52.ray import run_bulk_on_ray
+    from langchain_gpt52.testing import Fault
+
+    if not ChatGPT52Failover.is_lc_serializable():
+        pytest.skip("ChatGPT52Failover is not serializable in this version")
+    members = [
+        ChatAIMLAPI(api_key=KEY, base_url=emu.aimlapi_base_url, max_retries=0),
+        ChatOxen(api_key=KEY, base_url=emu.oxen_base_url, max_retries=0),
+    ]
+    failover = ChatGPT52Failover(models=members, max_tokens=40)
+    emu.enqueue(Fault.status(503, times=3), route="aimlapi")
+    rows = tmp_path / "prompts.jsonl"  # no temperature: Oxen's model takes only the default
+    rows.write_text(
+        "".join(json.dumps({"id": f"f{i}", "prompt": f"Hi {i}"}) + "\n" for i in range(12))
+    )
+    summary = run_bulk_on_ray(failover, rows, tmp_path / "results", concurrency=1)
+
+    assert (summary.total, summary.ok) == (12, 12), summary
+    served = {line["served_by"].split("/")[0] for line in result_lines(tmp_path / "results")}
+    assert served == {"aimlapi", "oxen"}
