@@ -94,9 +94,11 @@ class GPT52Processor:
         limits: a `ClusterLimits` (one RPM/TPM for all actors, and the budget store when
             `max_usd` is set and `budget_store` is not).
         max_usd: the job's budget; rows it would cross end `skipped` with reason `budget`.
+            It needs a store all actors share: `limits`' actor, or `budget_store`.
         budget_store: a `BudgetStore` shared by the actors (e.g. `RedisBudgetStore`).
         schema: structured output (pydantic model, TypedDict or JSON schema).
-        max_concurrency: requests in flight per actor (halved on a 429, recovering).
+        max_concurrency: requests in flight per actor (halved on a 429, recovering as
+            the actor's later requests succeed).
         journal_dir: a directory every worker can write: each request is recorded there
             (fsync'd) before it is sent, so a later run knows which rows may have been billed.
         previous: the `JobState` of earlier runs (or a Ray object ref to it): finished rows
@@ -130,11 +132,16 @@ class GPT52Processor:
         self._call = RowCall.build(self._model, schema)
         self._job = job
         self._limiter: RateLimiter | None = limits.rate_limiter() if limits else None
-        if max_usd is not None and budget_store is None and limits is not None:
+        if max_usd is not None and budget_store is None:
+            if limits is None:
+                raise ValueError(
+                    "GPT52Processor: max_usd needs a budget shared by the actors: pass "
+                    "limits=ClusterLimits.get(job) or budget_store=RedisBudgetStore(...)"
+                )
             budget_store = limits.budget_store()
         self._max_usd = max_usd
         self._budget_store = budget_store
-        self._max_concurrency = max_concurrency
+        self._window = AdaptiveConcurrency(max_concurrency)
         self._journal = (
             Journal(Path(journal_dir) / uuid.uuid4().hex) if journal_dir is not None else None
         )
@@ -171,16 +178,14 @@ class GPT52Processor:
             else:
                 assert isinstance(plan, int)
                 sends.append((item, plan))
-        window = AdaptiveConcurrency(self._max_concurrency)
         budget: Any = contextlib.nullcontext()
         if self._max_usd is not None:
-            options = {"store": self._budget_store} if self._budget_store is not None else {}
-            budget = track_cost(max_usd=self._max_usd, **options)
+            budget = track_cost(max_usd=self._max_usd, store=self._budget_store)
         with budget:
-            lines += await asyncio.gather(*(self._send(row, n, window) for row, n in sends))
+            lines += await asyncio.gather(*(self._send(row, n) for row, n in sends))
         return lines
 
-    async def _send(self, row: Row, send: int, window: AdaptiveConcurrency) -> dict[str, Any]:
+    async def _send(self, row: Row, send: int) -> dict[str, Any]:
         cid = client_request_id(self._job, row.id, send)
         journal = self._journal
 
@@ -188,7 +193,7 @@ class GPT52Processor:
             if journal is not None:
                 await journal.asent(row.id, cid, send)
 
-        await window.acquire()
+        await self._window.acquire()
         throttled = False
         try:
             line = await arun_row(
@@ -202,4 +207,4 @@ class GPT52Processor:
             throttled = (line.get("error") or {}).get("status_code") == 429
             return line
         finally:
-            await window.release(throttled=throttled)
+            await self._window.release(throttled=throttled)

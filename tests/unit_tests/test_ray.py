@@ -254,3 +254,12 @@ def test_run_bulk_on_ray_refuses_bad_arguments_first(
     with pytest.raises(error, match=match):
         run_bulk_on_ray(_llm(), rows, tmp_path / "out", **options)
     assert not (tmp_path / "out").exists()
+
+
+def test_processor_budget_needs_a_store_the_actors_share() -> None:
+    from langchain_gpt52.ray import GPT52Processor
+
+    with pytest.raises(ValueError, match="max_usd needs a budget shared by the actors"):
+        GPT52Processor(_llm(), max_usd=1)
+    with pytest.raises(ValueError, match="max_usd must be a finite number"):
+        GPT52Processor(_llm(), max_usd=-1)
