@@ -174,6 +174,11 @@ def run_bulk_on_ray(
     if output_format not in ("json", "parquet"):
         raise ValueError(f"output_format must be 'json' or 'parquet', got {output_format!r}")
     _checked_max_usd(max_usd)
+    if limits is not None and (rpm, tpm) != (None, None):
+        raise ValueError(
+            "run_bulk_on_ray: give rpm/tpm to ClusterLimits.get(name, rpm=..., tpm=...) when "
+            "passing limits=, not here"
+        )
     json_column = None
     if isinstance(rows, (str, os.PathLike)):
         if not Path(rows).is_file():

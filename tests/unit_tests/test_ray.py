@@ -237,6 +237,7 @@ def test_a_bad_row_gets_its_error_line_once() -> None:
         ([{"prompt": "hi"}], {}, TypeError, "rows must be a JSONL path or a ray.data.Dataset"),
         ("rows.jsonl", {"max_usd": float("nan")}, ValueError, "max_usd must be a finite number"),
         ("rows.jsonl", {"output_format": "csv"}, ValueError, "output_format must be"),
+        ("rows.jsonl", {"limits": object(), "rpm": 60}, ValueError, "give rpm/tpm to Cluster"),
     ],
 )
 def test_run_bulk_on_ray_refuses_bad_arguments_first(
