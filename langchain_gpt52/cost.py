@@ -207,7 +207,8 @@ class BudgetExceededError(RuntimeError):
     """A call was refused before sending: its reservation does not fit in the budget.
 
     `spent_usd` is what the budget's finished calls cost, `reserved_usd` what its calls in
-    flight hold, `limit_usd` the `max_usd`, and `needed_usd` this call's reservation.
+    flight hold, `limit_usd` the `max_usd`, `needed_usd` this call's reservation and `budget`
+    the budget's `name` (None when unnamed).
     """
 
     def __init__(
@@ -217,10 +218,12 @@ class BudgetExceededError(RuntimeError):
         reserved_usd: float = 0.0,
         needed_usd: float = 0.0,
         reason: str | None = None,
+        budget: str | None = None,
     ) -> None:
+        label = f"cost budget {budget!r}" if budget else "cost budget"
         super().__init__(
             reason
-            or f"cost budget: ${spent_usd:.6f} spent and ${reserved_usd:.6f} reserved by calls "
+            or f"{label}: ${spent_usd:.6f} spent and ${reserved_usd:.6f} reserved by calls "
             f"in flight of ${limit_usd:.6f}; this call needs ${needed_usd:.6f} and was not sent "
             "(raise max_usd, or lower max_tokens to reserve less)"
         )
@@ -229,12 +232,11 @@ class BudgetExceededError(RuntimeError):
         self.reserved_usd = reserved_usd
         self.needed_usd = needed_usd
         self.reason = reason
+        self.budget = budget
 
     def __reduce__(self) -> Any:
-        return (
-            type(self),
-            (self.spent_usd, self.limit_usd, self.reserved_usd, self.needed_usd, self.reason),
-        )
+        args = (self.spent_usd, self.limit_usd, self.reserved_usd, self.needed_usd)
+        return (type(self), (*args, self.reason, self.budget))
 
 
 @dataclass
@@ -471,6 +473,8 @@ class CostTracker(BaseCallbackHandler):
         if unpriced not in ("warn", "refuse"):
             raise ValueError(f"unpriced must be 'warn' or 'refuse', got {unpriced!r}")
         self.unpriced = unpriced
+        self.name = name
+        """The budget's name (the Redis key with a Redis URL; a label in errors otherwise)."""
         self.store = _store(store, name)
         self.total = Decimal(0)
         """What this tracker's calls cost, exact (`total_usd` is the same as a float)."""
@@ -570,7 +574,9 @@ class CostTracker(BaseCallbackHandler):
         _abandon(run_id)
         spent, reserved = self.store.totals()
         error_cls = BudgetExceededError if reason is None else UnpricedCallError
-        error = error_cls(float(spent), float(self.limit), float(reserved), float(needed), reason)
+        error = error_cls(
+            float(spent), float(self.limit), float(reserved), float(needed), reason, self.name
+        )
         # The first stop of a tracker is a warning, later ones (a batch's other rows) debug;
         # the message is logged, not the error (its traceback holds frames).
         level = logging.DEBUG if self._stopped else logging.WARNING
@@ -927,7 +933,8 @@ class track_cost:
 
     **Stores.** `store` keeps spent and reserved (`langchain_gpt52.budget`): in this process
     by default; `store="redis://host:6379/0", name="team-daily"` (or a `RedisBudgetStore`, or
-    any `BudgetStore`) shares one budget between processes and machines. When the store
+    any `BudgetStore`) shares one budget between processes and machines (`name` is required
+    with a Redis URL; with any store it labels the budget in `BudgetExceededError`). When the store
     cannot be reached a call raises `BudgetStoreUnavailableError` before sending: a budget
     that cannot be checked lets nothing through.
 

@@ -206,6 +206,18 @@ def test_server_cut_stream_is_counted(emulator: Emulator) -> None:
     assert cost.total > 0 and cost.store.totals() == (cost.total, 0)
 
 
+async def test_server_cut_astream_is_counted(emulator: Emulator) -> None:
+    llm = aimlapi(emulator, max_tokens=200, max_retries=0)
+    emulator.enqueue(Fault.cut_stream(after=3))
+    async with track_cost(max_usd=1) as cost:
+        with pytest.raises(APIError):
+            async for _ in llm.astream("Tell me a long story"):
+                pass
+    assert chat_requests(emulator) == 1
+    assert (cost.calls, cost.estimated_calls) == (1, 1)
+    assert cost.total > 0 and cost.store.totals() == (cost.total, 0)
+
+
 def test_failed_request_is_released(emulator: Emulator) -> None:
     llm = aimlapi(emulator, max_tokens=200, max_retries=0)
     emulator.enqueue(Fault.status(400))

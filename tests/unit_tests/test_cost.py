@@ -193,13 +193,22 @@ def test_budget_refuses_the_call_after_the_crossing_one() -> None:
 
 
 def test_budget_error_pickles() -> None:
-    err = pickle.loads(pickle.dumps(BudgetExceededError(1.0, 0.5, 0.25, 0.125)))
-    assert (err.spent_usd, err.limit_usd, err.reserved_usd, err.needed_usd) == (
+    err = pickle.loads(pickle.dumps(BudgetExceededError(1.0, 0.5, 0.25, 0.125, budget="team")))
+    assert (err.spent_usd, err.limit_usd, err.reserved_usd, err.needed_usd, err.budget) == (
         1.0,
         0.5,
         0.25,
         0.125,
+        "team",
     )
+    assert str(err).startswith("cost budget 'team': $1.000000 spent")
+
+
+def test_a_named_budget_names_itself_in_the_error() -> None:
+    tracker = CostTracker(max_usd=0, name="team-daily")
+    with pytest.raises(BudgetExceededError, match="cost budget 'team-daily'") as err:
+        _start(tracker, max_tokens=10)
+    assert err.value.budget == "team-daily"
 
 
 @pytest.mark.parametrize("bad", [-1, "1", True, float("nan"), float("inf"), -0.01])
