@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tpm", type=float, help="tokens per minute to pace at (estimated offline)")
     p.add_argument("--max-concurrency", type=int, default=64, help="requests in flight, at most")
     p.add_argument("--max-usd", type=float, help="budget: rows that would cross it are skipped")
+    p.add_argument(
+        "--budget-store", help="share the budget through a store, e.g. redis://localhost:6379/0"
+    )
     p.add_argument("--schema", help="JSON schema file: each output is the structured object")
     p.add_argument(
         "--resend-unknown", action="store_true", help="re-send rows sent without outcome"
@@ -102,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tpm=args.tpm,
                 max_concurrency=args.max_concurrency,
                 max_usd=args.max_usd,
+                budget_store=args.budget_store,
                 resend_unknown=args.resend_unknown,
                 reconcile=args.reconcile,
             )

@@ -95,9 +95,8 @@ async def arun_bulk(
         resend_unknown=resend_unknown,
         billed=billed,
     )
-    budget = track_cost(max_usd=max_usd) if max_usd is not None else contextlib.nullcontext()
-    if budget_store is not None:
-        budget = track_cost(max_usd=max_usd, store=budget_store)  # type: ignore[call-arg]
+    shared = {"store": budget_store} if budget_store is not None else {}
+    budget = track_cost(max_usd, **shared) if max_usd is not None else contextlib.nullcontext()
     with budget:
         return await job_runner.run(model, rows)
 

@@ -111,12 +111,12 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path: Path) -> No
 
 
 def test_pacing_under_a_rate_limited_emulator_has_no_failed_rows(tmp_path: Path) -> None:
-    rows = _prompts(tmp_path / "prompts.jsonl", 30)
+    rows = _prompts(tmp_path / "prompts.jsonl", 60)
     out = tmp_path / "results.jsonl"
     with Emulator() as emu:
-        emu.limits.configure(rpm=1200, window=1.0, latency=0.05)
-        command = _command(emu, rows, out, "--rpm", "1140", "--max-usd", "5")
+        emu.limits.configure(rpm=1200, window=2.0, latency=0.05)  # 40 in any 2 s: 60 rows exceed it
+        command = _command(emu, rows, out, "--rpm", "1080", "--max-usd", "5")
         done = subprocess.run(command, env=_env(emu), capture_output=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert emu.limits.throttled == 0
-    assert b"30 ok" in done.stderr
+    assert b"60 ok" in done.stderr
