@@ -27,8 +27,10 @@ def check_request(
     """Raise ``ValueError`` naming the parameter and what to change when ``params`` cannot work.
 
     ``params`` are the request parameters the user set, by parameter name (``max_tokens`` for
-    the output cap); ``stream`` is the call's mode; ``endpoint`` the API the call goes to.
-    ``model_kwargs`` / ``extra_body`` are not passed here: the escape hatch stays unchecked.
+    the output cap); ``stream`` is the call's mode; ``client_request_id`` is the caller's
+    request id (a header), checked against the format the provider documents; ``endpoint`` the
+    API the call goes to. ``model_kwargs`` / ``extra_body`` are not passed here: the escape
+    hatch stays unchecked.
     """
     row = provider.row(model)
     if row is not None and row.endpoint == "responses" and endpoint != "responses":
@@ -41,6 +43,9 @@ def check_request(
     schema = f"{provider.name}'s request schema" + (f" for {model}" if row and row.params else "")
     for name, value in params.items():
         if value is None or name == "stream":
+            continue
+        if name == "client_request_id":
+            _check_client_request_id(provider, value)
             continue
         rule = documented.get(name)
         if rule is None:
@@ -83,6 +88,16 @@ def check_structured_method(provider: Provider, model: str, method: str) -> None
         f"with_structured_output(method={method!r}) sends {field!r}, which {provider.name}'s "
         f"request schema for {model} does not document: {fix}"
     )
+
+
+def _check_client_request_id(provider: Provider, value: Any) -> None:
+    """The caller's request id (sent as a header) against what the provider documents for it."""
+    problem = provider.client_request_id.problem(value)
+    if problem:
+        raise ValueError(
+            f"client_request_id={value!r} is not accepted by {provider.name} "
+            f"(sent as {provider.client_request_id_header}): {problem}"
+        )
 
 
 def _check_row(row: ModelRow, where: str, params: Mapping[str, Any]) -> None:

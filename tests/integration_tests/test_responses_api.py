@@ -410,6 +410,21 @@ def test_an_agent_runs_its_tools_through_the_responses_api(emulator: Emulator) -
     assert [json.loads(o["output"]) for o in outputs] == [522250, 42]
 
 
+def test_a_bulk_run_on_a_responses_model(emulator: Emulator, tmp_path: Any) -> None:
+    from langchain_gpt52.bulk import run_bulk
+
+    out = tmp_path / "out.jsonl"
+    rows = [{"id": f"r{i}", "prompt": f"say {i}"} for i in range(3)]
+    rows.append({"id": "bad", "prompt": "x", "params": {"seed": 3}})
+    summary = run_bulk(llm(emulator, "openai/gpt-5-2-pro"), rows, out, progress=False)
+    lines = {line["id"]: line for line in map(json.loads, out.read_text().splitlines())}
+    assert (summary.ok, summary.error) == (3, 1)
+    assert all(lines[f"r{i}"]["output"] and lines[f"r{i}"]["cost"] > 0 for i in range(3))
+    assert "seed" in str(lines["bad"]["error"])
+    assert {r.path for r in posts(emulator)} == {"/v1/responses"}
+    assert len(posts(emulator)) == 3
+
+
 def test_chatgpt52_opts_in_to_the_responses_api(emulator: Emulator) -> None:
     gpt = ChatGPT52(
         base_url=emulator.aimlapi_base_url,
