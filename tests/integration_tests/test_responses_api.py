@@ -410,6 +410,22 @@ def test_an_agent_runs_its_tools_through_the_responses_api(emulator: Emulator) -
     assert [json.loads(o["output"]) for o in outputs] == [522250, 42]
 
 
+@pytest.mark.parametrize("model", RESPONSES)
+def test_request_ids_reach_the_metadata_on_the_responses_api(
+    emulator: Emulator, model: str
+) -> None:
+    model_llm = llm(emulator, model)
+    msg = model_llm.invoke("Hello!", client_request_id="job-1:row.7")
+    streamed = merged(list(model_llm.stream("Hello!", client_request_id="job-1:row.8")))
+    for message, sent in ((msg, "job-1:row.7"), (streamed, "job-1:row.8")):
+        assert message.response_metadata["client_request_id"] == sent
+        assert message.response_metadata["request_id"]
+    assert [r.headers["x-client-request-id"] for r in posts(emulator)] == [
+        "job-1:row.7",
+        "job-1:row.8",
+    ]
+
+
 def test_a_bulk_run_on_a_responses_model(emulator: Emulator, tmp_path: Any) -> None:
     from langchain_gpt52.bulk import run_bulk
 
