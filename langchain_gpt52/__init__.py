@@ -8,7 +8,8 @@ from langchain_gpt52.chat_models import (
     ChatGPT52Failover,
     ChatOxen,
 )
-from langchain_gpt52.cost import BudgetExceededError, CostTracker, track_cost
+from langchain_gpt52.chat_models.failover import CircuitBreaker
+from langchain_gpt52.cost import BudgetExceededError, CostTracker, ModelCost, track_cost
 from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
@@ -19,12 +20,14 @@ from langchain_gpt52.errors import (
     BadRequestError,
     ConflictError,
     ContextOverflowError,
+    CutReplyError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     RefusalError,
 )
+from langchain_gpt52.model_details import ModelDetails
 
 __all__ = [
     "APIConnectionError",
@@ -40,10 +43,14 @@ __all__ = [
     "ChatGPT52",
     "ChatGPT52Failover",
     "ChatOxen",
+    "CircuitBreaker",
     "ConflictError",
     "ContextOverflowError",
     "CostTracker",
+    "CutReplyError",
     "InternalServerError",
+    "ModelCost",
+    "ModelDetails",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",

@@ -41,7 +41,7 @@ _PROVIDERS: dict[str, type[BaseChatGPT52]] = {
 _EMULATED: dict[str, tuple[str, str | None]] = {
     "aimlapi": ("aimlapi", None),
     "oxen": ("oxen", None),
-    "gpt52": ("aimlapi", ChatAIMLAPI._spec.default_model),  # served by the emulated AI/ML API
+    "gpt52": ("aimlapi", ChatAIMLAPI.provider.default_model),  # served by the emulated AI/ML API
 }
 """Provider -> the emulator route that answers for it offline, and the model id it needs."""
 _CHUNK_DELAY = 0.02
@@ -242,7 +242,7 @@ def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def _start_emulator(stack: ExitStack, args: argparse.Namespace, kwargs: dict[str, Any]) -> None:
     from langchain_gpt52.testing import Emulator
 
-    spec = _PROVIDERS[args.provider]._spec
+    spec = _PROVIDERS[args.provider].provider
     route, model = _EMULATED[args.provider]
     emu = stack.enter_context(Emulator(chunk_delay=_CHUNK_DELAY))
     base = emu.base_url(route)
@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     if args.verbose:
         _enable_logging()
     prompt = _read_prompt(args, sys.stdin if stdin is None else stdin)
-    spec = _PROVIDERS[args.provider]._spec
+    spec = _PROVIDERS[args.provider].provider
     out = None if args.json else _write
 
     with ExitStack() as stack:

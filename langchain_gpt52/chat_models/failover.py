@@ -228,7 +228,7 @@ class ChatGPT52Failover(BaseChatModel):
         for i, member in enumerate(self.models):
             try:
                 check_request(
-                    member._spec,
+                    member.provider,
                     member.model_name,
                     {**member._params(), **params, "stream": stream},
                 )
@@ -473,4 +473,4 @@ class ChatGPT52Failover(BaseChatModel):
 
 
 def _label(member: BaseChatGPT52) -> str:
-    return f"{member._spec.ls_provider}/{member.model_name}"
+    return f"{member.provider.ls_provider}/{member.model_name}"

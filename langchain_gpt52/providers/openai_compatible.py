@@ -24,7 +24,7 @@ OPENAI_COMPATIBLE = Provider(
     params=OPENAI_PARAMS,
     strict_schema=False,
     max_tokens_field="max_completion_tokens",
-    request_id_headers=("x-request-id",),
+    request_id_headers=("x-request-id", "request-id"),
     models_route="/models",
     models=(
         ModelRow(
