@@ -37,7 +37,7 @@ def meta_usage_cost(body: Mapping[str, Any]) -> dict[str, Any]:
     usage = meta.get("usage") if isinstance(meta, Mapping) else None
     if not isinstance(usage, Mapping):
         return {}
-    return {k: usage[k] for k in COST_UNITS if _is_number(usage.get(k))}
+    return {k: usage[k] for k in ("credits_used", "usd_spent") if _is_number(usage.get(k))}
 
 
 def _is_number(value: Any) -> bool:
