@@ -559,7 +559,12 @@ class Emulator:
         return self._url
 
     def __getattr__(self, name: str) -> Any:
-        """A provider option ``<provider>_<option>`` (``aimlapi_done_marker``, ...)."""
+        """``<provider>_base_url`` (``aimlapi_base_url``, ``oxen_base_url``: see
+        :meth:`base_url`) or a provider option ``<provider>_<option>``
+        (``aimlapi_done_marker``, ...)."""
+        route, _, rest = name.rpartition("_base_url")
+        if not rest and route in PROVIDERS:
+            return self.base_url(route)
         found = option_names().get(name)
         if found is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -605,14 +610,6 @@ class Emulator:
         return provider
 
     @property
-    def aimlapi_base_url(self) -> str:
-        return self.base_url("aimlapi")
-
-    @property
-    def oxen_base_url(self) -> str:
-        return self.base_url("oxen")
-
-    @property
     def running(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive()
@@ -630,7 +627,8 @@ class Emulator:
 
     @property
     def credits(self) -> float | None:
-        """The remaining AI/ML API credit balance (``None``: unlimited)."""
+        """The remaining credit balance of the providers that bill credits (``None``:
+        unlimited)."""
         with self._lock:
             return self._credits
 

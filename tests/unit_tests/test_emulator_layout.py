@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
 import re
@@ -46,6 +47,29 @@ def test_routes_by_prefix() -> None:
 def test_unknown_provider_name_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown provider 'openrouter'"):
         provider_named("openrouter")
+
+
+SERVING = [p for p in SHARED if p.name != "__main__.py"]  # the CLI describes the providers
+
+
+@pytest.mark.parametrize("path", SERVING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shared_code_names_no_provider(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                names.add(node.value)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    assert not [n for n in names if "aimlapi" in n.lower() or "oxen" in n.lower()]
 
 
 def test_shared_settings_hold_no_provider_option() -> None:
@@ -93,6 +117,8 @@ def test_a_new_provider_declares_its_own_options(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(PROVIDERS, "echo", _Echo())
     emulator = Emulator(echo_greeting="hi")
     assert emulator.echo_greeting == "hi"
+    with emulator:
+        assert emulator.echo_base_url == emulator.url + "/echo/v1"
     assert emulator.settings.options("echo", _EchoOptions) == _EchoOptions("hi")
     assert Emulator().settings.options("echo", _EchoOptions) == _EchoOptions()
 
