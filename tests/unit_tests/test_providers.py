@@ -110,7 +110,16 @@ def test_an_unlisted_id_is_allowed_and_its_profile_says_what_is_unknown(
     assert llm._list_price() is None
 
 
-SHARED = ["_rules.py", "_wire.py", "chat_models/base.py", "chat_models/_assembly.py"]
+SHARED = [
+    "_rules.py",
+    "_wire.py",
+    "_stream.py",
+    "_transport.py",
+    "errors.py",
+    "cost.py",
+    "chat_models/base.py",
+    "chat_models/_assembly.py",
+]
 
 
 @pytest.mark.parametrize("module", SHARED)
