@@ -35,7 +35,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from langchain_core import exceptions as core
 from pydantic import SecretStr, ValidationError
@@ -161,14 +161,17 @@ class InternalServerError(APIStatusError, core.ModelAPIError):
     is_retryable = True
 
 
-_ModelRefusalError: type[Exception] | None = getattr(core, "ModelRefusalError", None)
-"""langchain-core's refusal type, where the installed core has it."""
-_REFUSAL_BASES: tuple[type[Exception], ...] = (core.OutputParserException,) + (
-    (_ModelRefusalError,) if _ModelRefusalError is not None else ()
-)
+if TYPE_CHECKING:
+    _CoreRefusal = core.ModelRefusalError
+else:
+
+    class _NoCoreRefusal(Exception):
+        """Stands in for `ModelRefusalError` under a langchain-core without it."""
+
+    _CoreRefusal = getattr(core, "ModelRefusalError", _NoCoreRefusal)
 
 
-class RefusalError(*_REFUSAL_BASES):  # type: ignore[misc]
+class RefusalError(core.OutputParserException, _CoreRefusal):
     """The model refused to produce the requested structured output.
 
     Also a `langchain_core.exceptions.ModelRefusalError` (where the installed langchain-core
@@ -410,7 +413,7 @@ def error_from_response(
     request_id = request_id or request_id_from_headers(headers, source.request_id_headers)
     cls = _STATUS_CLASSES.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     meaning = source.status_hints.get(status)
-    provider = source.name
+    name = source.name
     hint = f" ({meaning})" if meaning else " (check the API key)" if status == 401 else ""
     if cls is BadRequestError and (
         (code and "context_length" in code) or (message and _CONTEXT_OVERFLOW.search(message))
@@ -419,9 +422,9 @@ def error_from_response(
     origin = f" ({where})" if where else ""
     if 300 <= status < 400:
         location = headers.get("location") or "(no Location header)"
-        text = f"{provider} returned HTTP {status}{origin}: redirected to {location}: fix base_url"
+        text = f"{name} returned HTTP {status}{origin}: redirected to {location}: fix base_url"
     else:
-        text = f"{provider} returned HTTP {status}{origin}{hint}: {message or 'no error message'}"
+        text = f"{name} returned HTTP {status}{origin}{hint}: {message or 'no error message'}"
     if code and code not in text:
         text += f" [code: {code}]"
     if request_id:

@@ -381,3 +381,27 @@ def test_a_construction_error_never_shows_the_key(
     for text in (str(exc), repr(exc), repr(exc.errors()), exc.json(), repr(pickle.dumps(exc))):
         assert _VALID_KEY not in text
         assert _VALID_KEY[:12] not in text  # pydantic shortens long inputs: no part either
+
+
+def test_refusal_error_under_a_core_without_model_refusal_error() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import langchain_core.exceptions as core\n"
+        "import langchain_core.language_models, langchain_core.output_parsers.openai_tools\n"
+        "del core.ModelRefusalError  # what an older core lacks, after core's own imports\n"
+        "from langchain_gpt52.errors import RefusalError\n"
+        "err = RefusalError('no')\n"
+        "assert isinstance(err, core.OutputParserException)\n"
+        "print(err.refusal)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(langchain_gpt52.__file__).parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "no\n"
