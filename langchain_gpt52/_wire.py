@@ -92,13 +92,15 @@ def format_messages(
     system_role: str = "system",
     allow_developer: bool = True,
     provider: str = "this provider",
+    user_parts: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """LangChain messages -> Chat Completions ``messages``, checked for what the API accepts.
 
     Standard content blocks (image/file by URL or base64), OpenAI parts and Anthropic-style
     blocks are converted by ``langchain_core``'s ``convert_to_openai_messages``; anything it
     cannot map (an unknown role, content part or message type) raises ``ValueError`` naming the
-    message, instead of being sent or dropped.
+    message, instead of being sent or dropped. `user_parts` narrows the part types a user message
+    may carry to those the provider's schema takes.
     """
     if not messages:
         raise ValueError("messages must not be empty: pass at least one message")
@@ -135,13 +137,20 @@ def format_messages(
             out["content"] = content
         if isinstance(content, list):
             allowed = _USER_PARTS if role == "user" else _TEXT_ONLY_PARTS
-            for part in content:
+            for j, part in enumerate(content):
                 kind = part.get("type") if isinstance(part, Mapping) else None
                 if kind not in allowed:
                     raise _bad(
                         i,
-                        f"content part of type {kind!r} is not supported in a {role!r} "
-                        f"message; supported: {sorted(allowed)}",
+                        f"content[{j}]: content part of type {kind!r} is not supported in a "
+                        f"{role!r} message; supported: {sorted(allowed)}",
+                    )
+                if role == "user" and user_parts is not None and kind not in user_parts:
+                    raise _bad(
+                        i,
+                        f"content[{j}]: {provider}'s request schema does not take a part of type "
+                        f"{kind!r} in a user message; it takes {', '.join(sorted(user_parts))}: "
+                        "remove the part or use another provider",
                     )
         if isinstance(msg, AIMessage) and msg.invalid_tool_calls:
             # Keep the ids that following ToolMessages answer, with the raw arguments.
@@ -537,6 +546,9 @@ def chunk_to_generation(data: Any, provider: Provider | None = None) -> ChatGene
     the provider's cost on the last chunk (read by `provider`, its descriptor). Only the first
     choice is streamed.
     """
+    text = plain_text(data)
+    if text is not None:
+        return ChatGenerationChunk(message=AIMessageChunk(content=text))
     if not isinstance(data, Mapping):
         raise APIResponseValidationError(
             f"stream chunk is not a JSON object: {type(data).__name__}", body=data
@@ -614,6 +626,44 @@ def chunk_to_generation(data: Any, provider: Provider | None = None) -> ChatGene
             f"stream chunk is malformed: {str(exc).splitlines()[0]}", body=data
         ) from None
     return ChatGenerationChunk(message=message, generation_info=info)
+
+
+_PLAIN_CHUNK_KEYS = frozenset(
+    {"id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"}
+    | {"obfuscation"}
+)
+_PLAIN_CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs"})
+
+
+def plain_text(data: Any) -> str | None:
+    """The text of the usual stream chunk, or None for any other.
+
+    The usual chunk: only the fields above (no usage, no provider cost), one choice without a
+    finish reason or logprobs, whose delta holds text (or a role) and nothing else. Its
+    generation chunk is the text alone, which `chunk_to_generation` builds directly.
+    """
+    if type(data) is not dict or not data.keys() <= _PLAIN_CHUNK_KEYS:
+        return None
+    choices = data.get("choices")
+    if data.get("usage") is not None or type(choices) is not list or len(choices) != 1:
+        return None
+    choice = choices[0]
+    if type(choice) is not dict or not choice.keys() <= _PLAIN_CHOICE_KEYS:
+        return None
+    delta = choice.get("delta")
+    if choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
+        return None
+    if type(delta) is not dict:
+        return None
+    text = None
+    for key, value in delta.items():
+        if key == "content":
+            text = value
+        elif key != "role" and value is not None:
+            return None
+    if text is None:
+        return ""
+    return text if type(text) is str else None
 
 
 def strict_tool_calls(message: AIMessage) -> AIMessage:

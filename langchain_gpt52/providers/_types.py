@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from langchain_gpt52._prices import Price
 from langchain_gpt52.errors import ErrorFields, openai_error_fields
 
 __all__ = [
+    "FAILOVER_STATUSES",
     "EffortIn",
     "ModelRow",
     "OnlyDefault",
@@ -154,6 +156,20 @@ class ModelRow:
     """False for a model served only by the Responses API (refused before sending)."""
 
 
+FAILOVER_STATUSES: Mapping[int, str] = MappingProxyType(
+    {
+        401: "auth",
+        403: "auth",
+        404: "unavailable",
+        408: "unavailable",
+        409: "unavailable",
+        429: "unavailable",
+    }
+)
+"""The usual `failover_statuses`: a bad key, a missing model, a timeout, a conflict, a rate
+limit (5xx and network errors always fail over)."""
+
+
 def no_body_cost(body: Mapping[str, Any]) -> dict[str, Any]:
     """The cost reader of a provider that reports no cost in its bodies."""
     return {}
@@ -196,9 +212,16 @@ class Provider:
     """Response header -> ``response_metadata`` key of the call's cost."""
     status_hints: Mapping[int, str] = field(default_factory=dict)
     """What an error status means on this provider (for the error mapping)."""
+    failover_statuses: Mapping[int, str] = field(default_factory=lambda: dict(FAILOVER_STATUSES))
+    """Error statuses after which `ChatGPT52Failover` tries another gateway, with the reason
+    (`"auth"` and `"credits"` are logged as warnings, `"unavailable"` as info); any other 4xx
+    is raised (the request would fail everywhere)."""
     models_route: str | None = None
     """The provider's model-details route (``{model}`` is the model id), relative to the base."""
     models: tuple[ModelRow, ...] = ()
+    user_parts: frozenset[str] | None = None
+    """Content part types the provider's schema takes in a user message (None: every type Chat
+    Completions defines); other parts are refused before sending, naming message and part."""
 
     @property
     def developer_role(self) -> bool:

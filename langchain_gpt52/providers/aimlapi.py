@@ -15,6 +15,7 @@ from langchain_gpt52.errors import (
 )
 from langchain_gpt52.providers._openai_schema import GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     EffortIn,
     ModelRow,
     OnlyDefault,
@@ -69,7 +70,11 @@ def aimlapi_error_fields(body: Mapping[str, Any]) -> ErrorFields:
     )
 
 
-_SCHEMA = "AI/ML API OpenAPI schema gpt-5-2 (specs/aimlapi-gpt-5-2.openapi.json)"
+_SCHEMA = (
+    "AI/ML API OpenAPI schema gpt-5-2 (https://raw.githubusercontent.com/aimlapi/api-docs/"
+    "refs/heads/main/docs/api-references/text-models-llm/OpenAI/gpt-5-2.json)"
+)
+_UPSTREAM = "OpenAI {model} (https://platform.openai.com/docs/models/{model})"
 _EFFORTS = ("low", "medium", "high")
 
 AIMLAPI = Provider(
@@ -111,7 +116,9 @@ AIMLAPI = Provider(
     status_hints={
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
+    failover_statuses={**FAILOVER_STATUSES, 403: "credits"},
     models_route="/models",
+    user_parts=frozenset({"text", "image_url", "file"}),
     models=(
         ModelRow(
             model="openai/gpt-5-2",
@@ -120,7 +127,7 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source=f"{_SCHEMA}; limits and price: OpenAI gpt-5.2 (upstream)",
+            source=f"{_SCHEMA}; limits and price: {_UPSTREAM.format(model='gpt-5.2')}",
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),
@@ -131,7 +138,11 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="medium",
             price=GPT52_PRICE,
-            source=f"{_SCHEMA}; PROVIDERS.md (served for chat); limits: upstream chat-latest",
+            source=(
+                "AI/ML API model docs (https://docs.aimlapi.com/api-references/text-models-llm/"
+                "openai/gpt-5-2-chat-latest), same request schema as gpt-5-2; limits: "
+                + _UPSTREAM.format(model="gpt-5.2-chat-latest")
+            ),
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_gpt52.providers._openai_schema import GPT52_EFFORTS, GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     ModelRow,
     OnlyDefault,
     Provider,
@@ -12,7 +13,7 @@ from langchain_gpt52.providers._types import (
 
 __all__ = ["OPENAI_COMPATIBLE"]
 
-_OPENAI = "OpenAI model docs (PROVIDERS.md, GPT-5.2 upstream)"
+_OPENAI = "OpenAI model docs (https://platform.openai.com/docs/models/{model})"
 
 OPENAI_COMPATIBLE = Provider(
     name="OpenAI-compatible endpoint",
@@ -25,6 +26,7 @@ OPENAI_COMPATIBLE = Provider(
     strict_schema=False,
     max_tokens_field="max_completion_tokens",
     request_id_headers=("x-request-id", "request-id"),
+    failover_statuses=FAILOVER_STATUSES,
     models_route="/models",
     models=(
         ModelRow(
@@ -34,7 +36,7 @@ OPENAI_COMPATIBLE = Provider(
             efforts=GPT52_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source=_OPENAI,
+            source=_OPENAI.format(model="gpt-5.2"),
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),
@@ -45,7 +47,7 @@ OPENAI_COMPATIBLE = Provider(
             efforts=("medium",),
             default_effort="medium",
             price=GPT52_PRICE,
-            source=_OPENAI,
+            source=_OPENAI.format(model="gpt-5.2-chat-latest"),
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1),),
         ),
@@ -56,7 +58,7 @@ OPENAI_COMPATIBLE = Provider(
             efforts=("medium", "high", "xhigh"),
             default_effort="medium",
             price=None,
-            source=f"{_OPENAI}: served by the Responses API only",
+            source=_OPENAI.format(model="gpt-5.2-pro") + ": served by the Responses API only",
             inputs=("text", "image"),
             chat_completions=False,
         ),

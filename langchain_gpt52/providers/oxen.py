@@ -8,6 +8,7 @@ from typing import Any
 from langchain_gpt52.errors import ErrorFields, error_text, openai_error_fields
 from langchain_gpt52.providers._openai_schema import GPT52_EFFORTS, GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     EffortIn,
     ModelRow,
     OnlyDefault,
@@ -50,6 +51,7 @@ OXEN = Provider(
     roles=frozenset({"system", "user", "assistant", "tool"}),
     request_id_headers=("x-request-id",),
     error_fields=oxen_error_fields,
+    failover_statuses=FAILOVER_STATUSES,
     models_route="/models/{model}",
     models=(
         ModelRow(
@@ -59,8 +61,12 @@ OXEN = Provider(
             efforts=None,
             default_effort="medium",
             price=GPT52_PRICE,
-            source="Oxen.ai model page gpt-5-2-chat-latest (seeds/oxen-gpt-5-2-chat.md)",
-            inputs=("text", "image", "pdf"),
+            source=(
+                "Oxen.ai model page (https://www.oxen.ai/ai/workbench?model=gpt-5-2-chat-latest) "
+                "and details (https://hub.oxen.ai/api/ai/models/gpt-5-2-chat-latest): text and "
+                "image input"
+            ),
+            inputs=("text", "image"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
         ),
         ModelRow(
@@ -70,7 +76,10 @@ OXEN = Provider(
             efforts=GPT52_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source="Oxen.ai reasoning snapshot (PROVIDERS.md); price: OpenAI gpt-5.2",
+            source=(
+                "Oxen.ai model details (https://hub.oxen.ai/api/ai/models/gpt-5-2-2025-12-11); "
+                "limits and price: OpenAI gpt-5.2 (https://platform.openai.com/docs/models/gpt-5.2)"
+            ),
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),

@@ -29,6 +29,7 @@ from langchain_gpt52.chat_models.base import BaseChatGPT52
 from langchain_gpt52.errors import ErrorFields, error_status
 from langchain_gpt52.providers import PROVIDERS, ModelRow, Param, Provider
 from langchain_gpt52.providers._openai_schema import OPENAI_PARAMS
+from langchain_gpt52.providers._types import FAILOVER_STATUSES
 from tests.unit_tests._chat_fakes import (
     FakeProvider,
     clean_env,
@@ -181,6 +182,7 @@ ROUTER = Provider(
     cost_units={"router_usd": 1.0},
     cost_headers={"x-router-cost": "router_usd"},
     status_hints={402: OUT_OF_CREDITS},
+    failover_statuses={**FAILOVER_STATUSES, 402: "credits"},
     models_route="/catalog",
     models=(
         ModelRow(
@@ -262,6 +264,26 @@ def test_fourth_provider_error_body_request_id_and_out_of_credits_status() -> No
         f"RouterAI returned HTTP 402 ({OUT_OF_CREDITS}): the balance is spent "
         "[code: no_funds] [request id: t-9]"
     )
+
+
+def test_fourth_provider_out_of_credits_fails_over() -> None:
+    from langchain_gpt52 import ChatGPT52Failover
+
+    spent = {"failure": {"why": "the balance is spent", "kind": "no_funds"}}
+    router = _router(FakeProvider(httpx.Response(402, json=spent)))
+    backup = ChatGPT52(
+        api_key="backup-test-key",
+        base_url="https://backup.example/v1",
+        max_retries=0,
+        **FakeProvider(httpx.Response(200, json=completion("from the backup"))).clients(),
+    )
+    msg = ChatGPT52Failover(models=[router, backup]).invoke("hi")
+    assert msg.content == "from the backup"
+    assert msg.response_metadata["served_by"].startswith("openai/")
+    failed = msg.response_metadata["failed_over"]
+    assert [(f["model"].split("#")[0], f["status"]) for f in failed] == [
+        ("routerai/openai/gpt-5.2", 402)
+    ]
 
 
 def test_fourth_provider_request_id_header_names_its_errors() -> None:
@@ -346,7 +368,8 @@ class TestChatRouterAIStandard(ChatModelUnitTests):
         )
 
     @pytest.mark.xfail(
-        reason="langchain-core load(allowed_objects='all') admits only core's own classes"
+        reason="langchain-core load(allowed_objects='all') admits only core's own classes",
+        strict=True,
     )
     def test_serdes(self, model: BaseChatModel, snapshot: SnapshotAssertion) -> None:
         super().test_serdes(model, snapshot)
@@ -362,3 +385,12 @@ def test_docs_parameters_md_is_up_to_date() -> None:
     )
     for _, row in ROWS:
         assert f"`{row.model}`" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    "row", [r for p in PROVIDERS for r in p.models], ids=lambda r: f"{r.model}"
+)
+def test_every_catalog_source_cites_a_public_url_not_a_local_file(row: ModelRow) -> None:
+    assert "https://" in row.source, row.source
+    for local in ("specs/", "seeds/", "PROVIDERS.md", ".openapi.json"):
+        assert local not in row.source, f"{row.model} cites {local!r}, which is not published"
