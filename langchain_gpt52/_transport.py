@@ -409,10 +409,11 @@ class Transport:
 
     # -- shared decisions ------------------------------------------------------------------
 
-    def _attempts(self) -> _Attempts:
+    def _attempts(self, extra: Mapping[str, str] | None = None) -> _Attempts:
         """A new call's retry state (refused at once when a header cannot be sent)."""
-        if self._bad_header is not None:
-            raise _unsendable(self.provider, self._bad_header)
+        bad = self._bad_header or (_unsendable_header(extra) if extra else None)
+        if bad is not None:
+            raise _unsendable(self.provider, bad)
         return _Attempts(
             source=self.source,
             secret=self._secret_text,
@@ -446,20 +447,31 @@ class Transport:
         return "sse"
 
     def _request(
-        self, client: Any, side: _Side, url: str, body: bytes, attempts: _Attempts, stream: bool
+        self,
+        client: Any,
+        side: _Side,
+        url: str,
+        body: bytes,
+        attempts: _Attempts,
+        extra: Mapping[str, str] | None,
     ) -> Any:
-        timeout = attempts.timeout(side, stream=stream)
+        timeout = attempts.timeout(side, stream=True)
+        headers = self._sync_headers if side is self._sync else self._async_headers
+        if extra:
+            headers = {**(headers or {}), **extra}
         return client.build_request(
             "POST",
             url,
             content=body,
-            headers=self._sync_headers if side is self._sync else self._async_headers,
+            headers=headers,
             timeout=side.lib.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
 
     # -- sync ------------------------------------------------------------------------------
 
-    def _open(self, path: str, body: bytes, attempts: _Attempts) -> Any:
+    def _open(
+        self, path: str, body: bytes, attempts: _Attempts, extra: Mapping[str, str] | None
+    ) -> Any:
         """Send until a 2xx response starts (retrying what failed before one did); its body is
         not read yet."""
         client = self.client()
@@ -468,7 +480,7 @@ class Transport:
         while True:
             try:
                 resp = client.send(
-                    self._request(client, side, url, body, attempts, True), stream=True
+                    self._request(client, side, url, body, attempts, extra), stream=True
                 )
             except self._errors as exc:
                 time.sleep(attempts.after_error(exc, "sending the request"))
@@ -496,11 +508,14 @@ class Transport:
             raise attempts.network_error(exc, "reading the response body", rid, True) from None
         return b"".join(parts)
 
-    def post(self, path: str, body: bytes) -> tuple[Any, Any]:
-        """POST ``body``; return the decoded JSON and the response headers."""
-        attempts = self._attempts()
+    def post(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[Any, Any]:
+        """POST ``body`` (with this request's own ``headers``, if any); return the decoded JSON
+        and the response headers."""
+        attempts = self._attempts(headers)
         with self._sync_sem or nullcontext():
-            resp = self._open(path, body, attempts)
+            resp = self._open(path, body, attempts, headers)
             try:
                 headers = self._headers_of(resp)
                 content = self._read(resp, attempts, self._request_id(headers))
@@ -508,15 +523,17 @@ class Transport:
                 resp.close()
             return self._decode(content, headers, resp.status_code), headers
 
-    def stream(self, path: str, body: bytes) -> Iterator[tuple[Any, Any]]:
+    def stream(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[Any, Any]]:
         """POST and yield ``(chunk JSON, response headers)`` per SSE event.
 
         Retries happen only before the response starts; a fault after that raises a typed error
         once the chunks already received have been yielded.
         """
-        attempts = self._attempts()
+        attempts = self._attempts(headers)
         with self._sync_sem or nullcontext():
-            resp = self._open(path, body, attempts)
+            resp = self._open(path, body, attempts, headers)
             try:
                 headers = self._headers_of(resp)
                 rid = self._request_id(headers)
@@ -559,14 +576,21 @@ class Transport:
 
     # -- async -----------------------------------------------------------------------------
 
-    async def _aopen(self, path: str, body: bytes, attempts: _Attempts, client: Any) -> Any:
+    async def _aopen(
+        self,
+        path: str,
+        body: bytes,
+        attempts: _Attempts,
+        client: Any,
+        extra: Mapping[str, str] | None,
+    ) -> Any:
         """Async ``_open``."""
         side = self._async
         url = self.base_url + path
         while True:
             try:
                 resp = await client.send(
-                    self._request(client, side, url, body, attempts, True), stream=True
+                    self._request(client, side, url, body, attempts, extra), stream=True
                 )
             except self._errors as exc:
                 await asyncio.sleep(attempts.after_error(exc, "sending the request"))
@@ -596,12 +620,14 @@ class Transport:
             raise attempts.network_error(exc, "reading the response body", rid, True) from None
         return b"".join(parts)
 
-    async def apost(self, path: str, body: bytes) -> tuple[Any, Any]:
+    async def apost(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[Any, Any]:
         """Async ``post``."""
-        attempts = self._attempts()
+        attempts = self._attempts(headers)
         slot = self._slot()
         async with slot.sem or nullcontext():  # cheaper than an @asynccontextmanager
-            resp = await self._aopen(path, body, attempts, slot.client)
+            resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
                 headers = self._headers_of(resp)
                 content = await self._aread(resp, attempts, self._request_id(headers))
@@ -609,12 +635,14 @@ class Transport:
                 await resp.aclose()
             return self._decode(content, headers, resp.status_code), headers
 
-    async def astream(self, path: str, body: bytes) -> AsyncIterator[tuple[Any, Any]]:
+    async def astream(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[tuple[Any, Any]]:
         """Async ``stream``."""
-        attempts = self._attempts()
+        attempts = self._attempts(headers)
         slot = self._slot()
         async with slot.sem or nullcontext():
-            resp = await self._aopen(path, body, attempts, slot.client)
+            resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
                 headers = self._headers_of(resp)
                 rid = self._request_id(headers)
