@@ -17,7 +17,9 @@ from typing import Any
 from langchain_gpt52.errors import (
     APIConnectionError,
     APIResponseValidationError,
+    ErrorSource,
     error_in_body,
+    error_source,
     request_id_from_headers,
 )
 from langchain_gpt52.providers._openai_schema import RESPONSES_MIN_OUTPUT_TOKENS
@@ -287,7 +289,9 @@ def _other_tool_call(item: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": item.get("id"), "type": kind, kind: dict(item)}
 
 
-def _failure(response: Mapping[str, Any], where: str, provider: str) -> APIResponseValidationError:
+def _failure(
+    response: Mapping[str, Any], where: str, provider: ErrorSource | str
+) -> APIResponseValidationError:
     err = error_in_body(
         {"error": response.get("error") or {"message": "response failed"}},
         provider=provider,
@@ -297,7 +301,7 @@ def _failure(response: Mapping[str, Any], where: str, provider: str) -> APIRespo
     return err
 
 
-def as_completion(response: Any, provider: str = "the provider") -> dict[str, Any]:
+def as_completion(response: Any, provider: ErrorSource | str = "the provider") -> dict[str, Any]:
     """A Responses ``response`` object -> the ``chat.completion`` it stands for.
 
     Raises ``APIResponseValidationError`` for a failed response, one still in progress, or a
@@ -400,8 +404,8 @@ class EventReader:
         "_seen",
     )
 
-    def __init__(self, provider: str = "the provider") -> None:
-        self._provider = provider
+    def __init__(self, provider: ErrorSource | str = "the provider") -> None:
+        self._provider = error_source(provider)
         self._id: str | None = None
         self._model: str | None = None
         self._calls: dict[Any, int] = {}  # item key -> tool call index
@@ -559,7 +563,7 @@ class EventReader:
             return []
         if self._open:
             raise APIConnectionError(
-                f"{self._provider}: the Responses stream ended inside an output item, "
+                f"{self._provider.name}: the Responses stream ended inside an output item, "
                 "before response.completed"
             )
         if not self._done_items:
@@ -605,7 +609,9 @@ _HANDLERS: dict[str, Any] = {
 }
 
 
-def chat_chunks(events: Iterator[tuple[Any, Any]], provider: str) -> Iterator[tuple[Any, Any]]:
+def chat_chunks(
+    events: Iterator[tuple[Any, Any]], provider: ErrorSource | str
+) -> Iterator[tuple[Any, Any]]:
     """``(event, headers)`` pairs of one Responses stream -> ``(chunk, headers)`` pairs; an
     error the events stand for carries the response's request id. The events' iterator is
     closed when this one is."""
@@ -618,7 +624,8 @@ def chat_chunks(events: Iterator[tuple[Any, Any]], provider: str) -> Iterator[tu
         for data in reader.end():
             yield data, headers
     except APIResponseValidationError as exc:
-        exc.request_id = exc.request_id or request_id_from_headers(headers)
+        names = error_source(provider).request_id_headers
+        exc.request_id = exc.request_id or request_id_from_headers(headers, names)
         raise
     finally:
         close = getattr(events, "close", None)
@@ -627,7 +634,7 @@ def chat_chunks(events: Iterator[tuple[Any, Any]], provider: str) -> Iterator[tu
 
 
 async def achat_chunks(
-    events: AsyncIterator[tuple[Any, Any]], provider: str
+    events: AsyncIterator[tuple[Any, Any]], provider: ErrorSource | str
 ) -> AsyncIterator[tuple[Any, Any]]:
     """``chat_chunks`` for an async stream (the events' iterator is closed when this one is)."""
     reader = EventReader(provider)
@@ -639,7 +646,8 @@ async def achat_chunks(
         for data in reader.end():
             yield data, headers
     except APIResponseValidationError as exc:
-        exc.request_id = exc.request_id or request_id_from_headers(headers)
+        names = error_source(provider).request_id_headers
+        exc.request_id = exc.request_id or request_id_from_headers(headers, names)
         raise
     finally:
         close = getattr(events, "aclose", None)

@@ -132,7 +132,7 @@ def _secret(chat: BaseChatGPT52) -> str | None:
 
 
 def _network_error(chat: BaseChatGPT52, exc: Exception, what: str) -> APIError:
-    return network_error(exc, chat._spec.name, during=f"fetching {what}", secret=_secret(chat))
+    return network_error(exc, chat.provider.name, during=f"fetching {what}", secret=_secret(chat))
 
 
 def _decode(chat: BaseChatGPT52, response: Any, what: str) -> Any:
@@ -142,14 +142,14 @@ def _decode(chat: BaseChatGPT52, response: Any, what: str) -> Any:
         content = content.replace(secret.encode(), b"[REDACTED]")
     if not 200 <= response.status_code < 300:
         raise error_from_response(
-            response.status_code, content, response.headers, provider=chat._spec.name
+            response.status_code, content, response.headers, provider=chat.provider
         )
     try:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError):
         raise APIResponseValidationError(
-            f"{chat._spec.name}: {what} is not JSON",
-            request_id=request_id_from_headers(response.headers),
+            f"{chat.provider.name}: {what} is not JSON",
+            request_id=request_id_from_headers(response.headers, chat.provider.request_id_headers),
         ) from None
 
 

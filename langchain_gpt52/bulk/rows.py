@@ -148,7 +148,7 @@ def check_params(model: BaseChatModel, params: dict[str, Any]) -> None:
         model._check(dict(params), stream=False)
     elif isinstance(model, BaseChatGPT52):
         check_request(
-            model._spec,
+            model.provider,
             model.model_name,
             {**model._params(), **params},
             model._endpoint(model.model_name),

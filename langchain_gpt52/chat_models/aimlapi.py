@@ -215,4 +215,4 @@ class ChatAIMLAPI(BaseChatGPT52):
         `PermissionDeniedError` saying so.
     """
 
-    _spec: ClassVar[Provider] = AIMLAPI
+    provider: ClassVar[Provider] = AIMLAPI

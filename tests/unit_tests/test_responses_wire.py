@@ -12,6 +12,7 @@ from langchain_gpt52 import _responses_wire as rw
 from langchain_gpt52 import _wire
 from langchain_gpt52.chat_models._assembly import ChunkStep, strict_result
 from langchain_gpt52.errors import APIConnectionError, APIResponseValidationError
+from langchain_gpt52.providers import AIMLAPI
 
 PNG = "data:image/png;base64,iVBORw0KGgo="
 
@@ -294,7 +295,7 @@ REASONING = {
 
 
 def _message(response: dict[str, Any]) -> AIMessage:
-    result = _wire.parse_completion(rw.as_completion(response))
+    result = _wire.parse_completion(rw.as_completion(response), None, AIMLAPI)
     message = result.generations[0].message
     assert isinstance(message, AIMessage)
     return message
@@ -360,7 +361,7 @@ def test_an_incomplete_response_has_the_matching_finish_reason(
     assert _message(response).response_metadata["finish_reason"] == finish
 
 
-def test_provider_cost_passes_through() -> None:
+def test_the_providers_cost_in_the_body_passes_through() -> None:
     response = _response(_text("x"), meta={"usage": {"credits_used": 10, "usd_spent": 5e-06}})
     md = _message(response).response_metadata
     assert (md["credits_used"], md["usd_spent"]) == (10, 5e-06)
@@ -389,7 +390,7 @@ def test_what_is_not_a_finished_response_raises(body: Any, message: str) -> None
 def _assemble(events: list[dict[str, Any]]) -> AIMessage:
     """Events through the reader and the shared stream assembler -> the final message."""
     reader = rw.EventReader()
-    step = ChunkStep(None, lambda headers: {})
+    step = ChunkStep(None, lambda headers: {}, None, AIMLAPI)
     chunks = []
     for event in events:
         for data in reader.feed(event):

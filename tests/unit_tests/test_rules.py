@@ -371,7 +371,7 @@ def test_chatgpt52_picks_the_endpoint_from_the_row_or_the_flag(
 
 
 class _NoResponseFormat(ChatAIMLAPI):
-    _spec = dataclasses.replace(
+    provider = dataclasses.replace(
         AIMLAPI,
         models=(
             dataclasses.replace(

@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -369,6 +370,19 @@ _MODEL_ENTRY: dict[str, Any] = {
 }
 
 
+@dataclass
+class AIMLAPIOptions:
+    """AI/ML API's emulator options (`Emulator(aimlapi_<option>=...)`).
+
+    `done_marker=False` ends streams at EOF without `data: [DONE]`;
+    `unrequested_usage=True` sends the usage chunk even when the request did not ask for it
+    (`stream_options.include_usage` missing or false), as the real service may.
+    """
+
+    done_marker: bool = True
+    unrequested_usage: bool = False
+
+
 def _listed() -> dict[str, ModelRow]:
     """The models the list shows: every catalog model, the Responses-only ones included."""
     return {row.model: row for row in catalog.AIMLAPI.models}
@@ -404,6 +418,7 @@ class AIMLAPI(EmulatedProvider):
     )
     chunk_logprobs_key: ClassVar[bool] = True
     responses_path: ClassVar[str | None] = "/v1/responses"
+    options_type: ClassVar[type[Any]] = AIMLAPIOptions
 
     def validate(self, body: dict[str, Any], path: str) -> None:
         issues = body_issues(body)
@@ -477,10 +492,10 @@ class AIMLAPI(EmulatedProvider):
         chunk["meta"] = _meta(usage)
 
     def sends_usage_chunk(self, requested: bool, settings: Settings) -> bool:
-        return requested or settings.aimlapi_unrequested_usage
+        return requested or settings.options(self.name, AIMLAPIOptions).unrequested_usage
 
     def done_marker(self, settings: Settings) -> bool:
-        return settings.aimlapi_done_marker
+        return settings.options(self.name, AIMLAPIOptions).done_marker
 
     def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
         return {"object": "list", "data": [_entry(row) for row in _listed().values()]}
