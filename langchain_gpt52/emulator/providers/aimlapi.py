@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from langchain_gpt52 import providers as catalog
 from langchain_gpt52.providers import ModelRow
 
 from ..fake_model.usage import cached_tokens_for
@@ -382,9 +383,17 @@ class AIMLAPIOptions:
     unrequested_usage: bool = False
 
 
+def _listed() -> dict[str, ModelRow]:
+    """The models the list shows: every catalog model, the Responses-only ones included."""
+    return {row.model: row for row in catalog.AIMLAPI.models}
+
+
 def _entry(row: ModelRow) -> dict[str, Any]:
-    """The model list entry of a catalog model (the default model's entry, its limits)."""
+    """The model list entry of a catalog model (the default model's entry, its limits and
+    the endpoint that serves it)."""
     entry: dict[str, Any] = json.loads(json.dumps(_MODEL_ENTRY))
+    if row.endpoint == "responses":
+        entry["endpoints"] = ["/v1/responses"]
     if row.model != MODEL:
         entry["id"] = row.model
         entry["info"].update(
@@ -408,6 +417,7 @@ class AIMLAPI(EmulatedProvider):
         "You are out of credits. Top up your balance to continue using the API."
     )
     chunk_logprobs_key: ClassVar[bool] = True
+    responses_path: ClassVar[str | None] = "/v1/responses"
     options_type: ClassVar[type[Any]] = AIMLAPIOptions
 
     def validate(self, body: dict[str, Any], path: str) -> None:
@@ -488,12 +498,12 @@ class AIMLAPI(EmulatedProvider):
         return settings.options(self.name, AIMLAPIOptions).done_marker
 
     def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
-        return {"object": "list", "data": [_entry(row) for row in served_models(ROUTE).values()]}
+        return {"object": "list", "data": [_entry(row) for row in _listed().values()]}
 
     def model_details(
         self, model_id: str, settings: Settings | None = None
     ) -> dict[str, Any] | None:
-        row = served_models(ROUTE).get(model_id)
+        row = _listed().get(model_id)
         return None if row is None else _entry(row)
 
     def model_not_found(self, model_id: str) -> str:
