@@ -7,6 +7,8 @@ Cost of one response (``response_metadata["cost"] = {"usd": ..., "source": ...}`
 * ``"price_table"``: the model's price per 1M tokens times the token usage: input tokens at the
   input price, cached input tokens at the cached price, output tokens (reasoning included) at the
   output price.
+* ``"fetched_price"``: as ``"price_table"``, with the price the gateway publishes on its models
+  endpoint (fetched by ``list_models`` / ``get_model_details``) in place of the catalog's.
 * ``"cache"``: the reply came from a LangChain cache (``set_llm_cache``): 0 USD.
 
 A model with no known price and no provider figure gets no ``cost`` key (never a made-up 0).
@@ -55,7 +57,7 @@ logger = logging.getLogger("langchain_gpt52")
 CREDITS_PER_USD = 2_000_000
 """AI/ML API credits per US dollar."""
 
-CostSource = Literal["provider", "price_table", "cache"]
+CostSource = Literal["provider", "price_table", "fetched_price", "cache"]
 
 
 PROVIDER_COST_KEYS = ("credits_used", "usd_spent")
@@ -106,7 +108,8 @@ def response_cost(
     if usd is not None:
         return {"usd": usd, "source": "provider"}
     if usage is not None and price is not None:
-        return {"usd": price_usd(usage, price), "source": "price_table"}
+        source = "fetched_price" if price.fetched else "price_table"
+        return {"usd": price_usd(usage, price), "source": source}
     return None
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_gpt52._prices import Price
 from langchain_gpt52.errors import register_status_hints
+
+if TYPE_CHECKING:
+    from langchain_gpt52.model_details import ModelDetails
 
 __all__ = [
     "EffortIn",
@@ -176,7 +179,15 @@ class Provider:
     status_hints: Mapping[int, str] = field(default_factory=dict)
     """What an error status means on this provider (for the error mapping)."""
     models_route: str | None = None
-    """The provider's model-details route (``{model}`` is the model id), relative to the base."""
+    """The provider's model-list route relative to the base URL, query included (None: none)."""
+    model_route: str | None = None
+    """One model's details route (``{model}`` is the model id); it may answer with a list
+    holding the model (a list route filtered by id)."""
+    models_key: bool = True
+    """Whether the models routes need the API key (False: a keyless instance may list them)."""
+    model_reader: Callable[[Mapping[str, Any]], ModelDetails] | None = None
+    """Reads one model object of the provider's models routes (None: the common shape,
+    `model_details.parse_model`)."""
     models: tuple[ModelRow, ...] = ()
 
     def __post_init__(self) -> None:

@@ -26,6 +26,7 @@ OPENAI_COMPATIBLE = Provider(
     max_tokens_field="max_completion_tokens",
     request_id_headers=("x-request-id",),
     models_route="/models",
+    model_route="/models/{model}",
     models=(
         ModelRow(
             model="gpt-5.2",

@@ -37,7 +37,8 @@ OXEN = Provider(
     strict_schema=False,
     roles=frozenset({"system", "user", "assistant", "tool"}),
     request_id_headers=("x-request-id",),
-    models_route="/models/{model}",
+    models_route="/models",
+    model_route="/models/{model}",
     models=(
         ModelRow(
             model="gpt-5-2-chat-latest",
