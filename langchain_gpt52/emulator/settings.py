@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -26,3 +27,4 @@ class Settings:
     aimlapi_done_marker: bool = True
     aimlapi_unrequested_usage: bool = False
     oxen_schema_key: str | None = "json_request_schema"
+    model_rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)

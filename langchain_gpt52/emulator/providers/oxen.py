@@ -296,7 +296,7 @@ class Oxen(EmulatedProvider):
     def finish_tool_call(self, entry: dict[str, Any], index: int) -> None:
         entry["index"] = index
 
-    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
+    def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
         return {"object": "list", "data": [_details(settings or Settings())]}
 
     def model_details(
