@@ -257,6 +257,11 @@ def _start_emulator(stack: ExitStack, args: argparse.Namespace, kwargs: dict[str
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words[:1] == ["models"]:  # the `models` verb: the gateway's models and catalog drift
+        from langchain_gpt52._cli_models import main as models
+
+        return models(words[1:])
     args = _parser().parse_args(argv)
     if args.verbose:
         _enable_logging()
