@@ -163,7 +163,7 @@ def pick_model(
         if model_id == details.id or model_id in details.aliases:
             return details
     raise NotFoundError(
-        f"{provider}: model {model_id!r} is not in the models list", status_code=404, body=data
+        f"{provider}: model {model_id!r} is not in the models list", status_code=404
     )
 
 
