@@ -1,6 +1,7 @@
 """LangChain chat models for GPT-5.2 through AI/ML API, Oxen.ai and OpenAI-compatible APIs."""
 
 from langchain_gpt52._version import __version__
+from langchain_gpt52.budget import BudgetStoreUnavailableError
 from langchain_gpt52.chat_models import (
     BaseChatGPT52,
     ChatAIMLAPI,
@@ -8,7 +9,7 @@ from langchain_gpt52.chat_models import (
     ChatGPT52Failover,
     ChatOxen,
 )
-from langchain_gpt52.cost import BudgetExceededError, CostTracker, track_cost
+from langchain_gpt52.cost import BudgetExceededError, CostTracker, UnpricedCallError, track_cost
 from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
@@ -36,6 +37,7 @@ __all__ = [
     "BadRequestError",
     "BaseChatGPT52",
     "BudgetExceededError",
+    "BudgetStoreUnavailableError",
     "ChatAIMLAPI",
     "ChatGPT52",
     "ChatGPT52Failover",
@@ -48,6 +50,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RefusalError",
+    "UnpricedCallError",
     "__version__",
     "track_cost",
 ]

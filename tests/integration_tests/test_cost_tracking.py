@@ -15,6 +15,7 @@ from langgraph.errors import GraphRecursionError
 from pydantic import BaseModel
 
 from langchain_gpt52 import BudgetExceededError, ChatAIMLAPI, ChatGPT52, ChatOxen, track_cost
+from langchain_gpt52 import cost as cost_module
 from langchain_gpt52.chat_models.base import BaseChatGPT52
 from langchain_gpt52.cost import CREDITS_PER_USD, price_usd
 from langchain_gpt52.testing import Emulator
@@ -55,6 +56,7 @@ def test_invoke_cost_from_price_table(emulator: Emulator) -> None:
 
 def test_unknown_model_has_no_cost(emulator: Emulator, monkeypatch: Any) -> None:
     monkeypatch.setattr(ChatGPT52, "_list_price", lambda self: None)  # a model with no price
+    monkeypatch.setattr(cost_module, "catalog_price", lambda provider, model: None)
     llm = ChatGPT52(
         base_url=emulator.oxen_base_url, api_key=emulator.api_key, model="gpt-5-2-chat-latest"
     )
@@ -131,16 +133,18 @@ def test_cache_hit_costs_nothing(emulator: Emulator) -> None:
 
 
 def test_budget_stops_before_sending(emulator: Emulator, caplog: Any) -> None:
-    llm = aimlapi(emulator)
-    with track_cost(max_usd=1e-9) as cost:
-        llm.invoke("Hello!")  # under the budget when it starts: completes and crosses it
+    llm = aimlapi(emulator, max_tokens=50)  # reserves ~$0.0008 a call; costs ~$0.0003
+    with track_cost(max_usd=0.0008) as cost:
+        llm.invoke("Hello!")  # its reservation fits the budget
         with (
             caplog.at_level(logging.WARNING, logger="langchain_gpt52"),
             pytest.raises(BudgetExceededError) as err,
         ):
-            llm.invoke("Again")
+            llm.invoke("Again")  # spent + its reservation would pass $0.0008
     assert len(chat_requests(emulator)) == 1
-    assert err.value.spent_usd == cost.total_usd > err.value.limit_usd == 1e-9
+    e = err.value
+    assert e.spent_usd == cost.total_usd > 0 and e.reserved_usd == 0 and e.limit_usd == 0.0008
+    assert e.spent_usd + e.needed_usd > e.limit_usd >= e.needed_usd
     assert [r.message for r in caplog.records if "budget" in r.message]
 
 
@@ -181,7 +185,7 @@ def _agent_with_tools(model: BaseChatGPT52) -> Any:
 
 @pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 def test_runaway_agent_stops_at_the_budget(emulator: Emulator) -> None:
-    agent = _agent_with_tools(aimlapi(emulator))
+    agent = _agent_with_tools(aimlapi(emulator, max_tokens=50))
     payload = {"messages": [("user", RUNAWAY)]}
     # Unbudgeted, the 15-tool loop (31 steps) runs into the recursion limit.
     with track_cost() as unbudgeted, pytest.raises(GraphRecursionError):
@@ -189,7 +193,7 @@ def test_runaway_agent_stops_at_the_budget(emulator: Emulator) -> None:
     assert unbudgeted.calls == len(chat_requests(emulator)) >= 10
     emulator.reset()
     with (
-        track_cost(max_usd=unbudgeted.total_usd / 4) as cost,
+        track_cost(max_usd=unbudgeted.total_usd * 0.8) as cost,
         pytest.raises(BudgetExceededError) as err,
     ):
         agent.invoke(payload, {"recursion_limit": 25})
@@ -197,7 +201,8 @@ def test_runaway_agent_stops_at_the_budget(emulator: Emulator) -> None:
     assert 2 <= calls < unbudgeted.calls / 2
     assert cost.calls == calls
     assert err.value.spent_usd == pytest.approx(cost.total_usd)
-    assert err.value.spent_usd >= err.value.limit_usd
+    assert cost.total_usd <= err.value.limit_usd
+    assert err.value.spent_usd + err.value.needed_usd > err.value.limit_usd
 
 
 @pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
