@@ -43,6 +43,17 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """Add bytes; return the events completed by them."""
+        if (
+            not self._buf
+            and not self._data
+            and not self._event
+            and chunk.startswith(b"data: ")
+            and chunk.find(b"\n") == len(chunk) - 2
+            and chunk.endswith(b"\n\n")
+            and b"\r" not in chunk
+        ):
+            # The usual read: exactly one whole one-line `data` event.
+            return [("message", chunk[6:-2].decode("utf-8"))]
         buf = self._buf + chunk if self._buf else chunk
         if b"\r" in buf:
             # Normalise CRLF and lone CR, keeping a trailing CR that may start a CRLF.

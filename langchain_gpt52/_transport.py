@@ -57,21 +57,11 @@ DEFAULT_LIMITS = httpx2.Limits(
     max_connections=256, max_keepalive_connections=32, keepalive_expiry=30
 )
 """Pool limits for a plain-http base URL (the loopback emulator, a local gateway), where a new
-connection costs a TCP handshake of a few microseconds.
+connection is a cheap TCP handshake.
 
-256 connections let 200 calls run at once without queueing on the pool. How many to keep alive
-was measured on httpx2 (``python benchmarks/run.py --sweep-limits``, loopback, calls/s for 200
-concurrent ``ainvoke`` / ``abatch(max_concurrency=64)``, a shared and loaded machine):
-
-| kept alive (of 256) | no server delay | 200 ms server delay |
-|---|---|---|
-| 16 (the httpcore 1.0 choice) | 536 / 607 | 416 / 222 |
-| 32 | 709 / 730 | 413 / 214 |
-| 64 | 470 / 532 | 366 / 186 |
-| 100 of 1,000 (the openai SDK's) | 529 / 455 | 266 / 178 |
-
-httpcore2's pool still pays per idle connection, so keeping more alive than a batch reuses
-costs client CPU (1,939 µs/call at 64 against 1,409 at 32); 32 was best or within noise."""
+256 connections let 200 calls run at once without queueing on the pool; 32 kept alive, because
+httpcore2's pool pays per idle connection (the measurements behind this choice are in
+`docs/performance.md`, from `python benchmarks/run.py --sweep-limits`)."""
 
 HTTPS_LIMITS = httpx2.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30)
 """Pool limits for an ``https://`` base URL (the real providers): as many kept alive as a
@@ -122,7 +112,7 @@ _SSL_CONTEXT: list[ssl.SSLContext] = []
 def _ssl_context() -> ssl.SSLContext:
     """One verifying SSL context shared by every client this package makes.
 
-    Building one loads the CA bundle (~50 ms); without sharing, every model instance, and
+    Building one loads the CA bundle; without sharing, every model instance, and
     every new event loop (a new async client), would pay that again.
     """
     if not _SSL_CONTEXT:

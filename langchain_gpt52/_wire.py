@@ -528,6 +528,9 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
     not), empty-choices chunks after it, ``obfuscation`` and other unknown fields, and
     ``meta.usage`` cost on the last chunk. Only the first choice is streamed.
     """
+    text = plain_text(data)
+    if text is not None:
+        return ChatGenerationChunk(message=AIMessageChunk(content=text))
     if not isinstance(data, Mapping):
         raise APIResponseValidationError(
             f"stream chunk is not a JSON object: {type(data).__name__}", body=data
@@ -605,6 +608,44 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
             f"stream chunk is malformed: {str(exc).splitlines()[0]}", body=data
         ) from None
     return ChatGenerationChunk(message=message, generation_info=info)
+
+
+_PLAIN_CHUNK_KEYS = frozenset(
+    {"id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"}
+    | {"obfuscation"}
+)
+_PLAIN_CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs"})
+
+
+def plain_text(data: Any) -> str | None:
+    """The text of the usual stream chunk, or None for any other.
+
+    The usual chunk: only the fields above (no usage, no provider cost), one choice without a
+    finish reason or logprobs, whose delta holds text (or a role) and nothing else. Its
+    generation chunk is the text alone, which `chunk_to_generation` builds directly.
+    """
+    if type(data) is not dict or not data.keys() <= _PLAIN_CHUNK_KEYS:
+        return None
+    choices = data.get("choices")
+    if data.get("usage") is not None or type(choices) is not list or len(choices) != 1:
+        return None
+    choice = choices[0]
+    if type(choice) is not dict or not choice.keys() <= _PLAIN_CHOICE_KEYS:
+        return None
+    delta = choice.get("delta")
+    if choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
+        return None
+    if type(delta) is not dict:
+        return None
+    text = None
+    for key, value in delta.items():
+        if key == "content":
+            text = value
+        elif key != "role" and value is not None:
+            return None
+    if text is None:
+        return ""
+    return text if type(text) is str else None
 
 
 def strict_tool_calls(message: AIMessage) -> AIMessage:

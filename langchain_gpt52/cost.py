@@ -858,7 +858,7 @@ _hook_registered = False
 
 def _register_hook() -> None:
     """Let LangChain's callback managers pick up the active trackers (once, on first use:
-    importing langchain-core's tracers costs ~50 ms, which plain calls never pay)."""
+    plain calls never import langchain-core's tracers)."""
     global _hook_registered
     if not _hook_registered:
         from langchain_core.tracers.context import register_configure_hook

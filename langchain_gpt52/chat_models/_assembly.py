@@ -139,6 +139,11 @@ class ChunkStep:
 
     def __call__(self, data: Any, headers: Mapping[str, str]) -> list[ChatGenerationChunk]:
         self._headers = headers
+        text = _wire.plain_text(data) if self._filter is None else None
+        if text is not None:  # the usual chunk: text only, nothing to track but that
+            self._choice_seen = True
+            self._output_seen = self._output_seen or bool(text)
+            return [ChatGenerationChunk(message=AIMessageChunk(content=text))]
         try:
             chunk = _wire.chunk_to_generation(data)
         except APIResponseValidationError as exc:

@@ -10,7 +10,7 @@ import os
 import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
 
 import httpx2
@@ -22,7 +22,6 @@ from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, Generation
 from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import (
@@ -41,7 +40,7 @@ from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import check_request, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
-from langchain_gpt52.chat_models.structured import structured_output
+from langchain_gpt52.chat_models._generation import GenerationFields
 from langchain_gpt52.errors import (
     APIResponseValidationError,
     BadRequestError,
@@ -51,6 +50,9 @@ from langchain_gpt52.errors import (
 )
 from langchain_gpt52.providers import Provider
 from langchain_gpt52.providers._types import EffortIn
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
 
 __all__ = ["BaseChatGPT52"]
 
@@ -96,7 +98,7 @@ _SYNONYMS = {
 """Other libraries' names for our fields."""
 
 
-class BaseChatGPT52(BaseChatModel):
+class BaseChatGPT52(GenerationFields, BaseChatModel):
     """Shared implementation behind ``ChatAIMLAPI``, ``ChatOxen`` and ``ChatGPT52``.
 
     A subclass sets ``_spec``, a ``langchain_gpt52.providers.Provider`` (defaults, env vars,
@@ -111,19 +113,8 @@ class BaseChatGPT52(BaseChatModel):
     """API key; read from the provider's env var when not given."""
     base_url: str | None = None
     """Base URL (``/chat/completions`` is appended); from the provider's env var or default."""
-    # ``int | float``: a value reaches the wire as written (``0`` stays ``0``, not ``0.0``).
-    temperature: int | float | None = None
-    top_p: int | float | None = None
-    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
-    """Output token cap, sent as the field the provider documents."""
-    frequency_penalty: int | float | None = None
-    presence_penalty: int | float | None = None
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    """Stop sequences (also enforced client-side where the provider does not document them)."""
-    seed: int | None = None
+    # The generation parameters (temperature, top_p, max_tokens, ...) are ``GenerationFields``.
     n: int | None = None
-    reasoning_effort: str | None = None
-    verbosity: str | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
     timeout: Any = Field(default=None, alias="request_timeout")
@@ -157,6 +148,7 @@ class BaseChatGPT52(BaseChatModel):
         populate_by_name=True,
         arbitrary_types_allowed=True,
         hide_input_in_errors=True,  # the input holds the API key
+        defer_build=True,  # validators built on first construction, per class used
     )
 
     _transport: Transport | None = PrivateAttr(default=None)
@@ -282,7 +274,7 @@ class BaseChatGPT52(BaseChatModel):
     def _get_invocation_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        # What core's version returns, without its per-call ``self.dict()`` (~20 µs a call).
+        # What core's version returns, without its per-call ``self.dict()``.
         return {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -685,14 +677,16 @@ class BaseChatGPT52(BaseChatModel):
             raise ValueError(f"unexpected arguments to with_structured_output: {sorted(kwargs)}")
         if schema is None and method != "json_mode":
             raise ValueError(f"schema is required for method={method!r}")
+        from langchain_gpt52.chat_models.structured import structured_output
+
         return structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
 
 
 # langchain-core calls ``inspect.signature(self._generate)`` on every non-streaming call (to see
-# whether it takes ``run_manager``); a precomputed ``__signature__``, which ``inspect`` returns as
-# is, makes that ~3x cheaper (13 -> 4 µs). Subclasses that override these methods are unaffected.
+# whether it takes ``run_manager``); ``inspect`` returns a precomputed ``__signature__`` as is,
+# which is cheaper. Subclasses that override these methods are unaffected.
 for _name in ("_generate", "_agenerate"):
     _method: Any = getattr(BaseChatGPT52, _name)
     _method.__signature__ = inspect.signature(_method)

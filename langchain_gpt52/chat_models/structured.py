@@ -107,7 +107,7 @@ def _ls_schema(schema: Any) -> Any:
     """``schema`` as langchain-core's tracing metadata shows it, converted once.
 
     langchain-core runs ``convert_to_json_schema`` on ``ls_structured_output_format["schema"]``
-    on every call (~150 µs for a pydantic class, ~2 µs for a JSON-schema dict); handing it the
+    on every call (slow for a pydantic class, quick for a JSON-schema dict); handing it the
     converted dict gives the same metadata for less. Kept as given when conversion fails or is
     not idempotent, so langchain-core sees exactly what it would have.
     """
@@ -140,7 +140,7 @@ class _RefusalAware:
     """Output-parser mixin: a refusal (or a reply cut before any output) raises first.
 
     Folded into the parser rather than chained before it: each extra step of a
-    ``RunnableSequence`` costs ~150 µs of langchain-core plumbing per call.
+    ``RunnableSequence`` costs langchain-core plumbing on every call.
     """
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:

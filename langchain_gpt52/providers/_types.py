@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from langchain_gpt52._prices import Price
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from langchain_gpt52.model_details import ModelDetails
 
 __all__ = [
+    "FAILOVER_STATUSES",
     "EffortIn",
     "ModelRow",
     "OnlyDefault",
@@ -156,6 +158,20 @@ class ModelRow:
     """False for a model served only by the Responses API (refused before sending)."""
 
 
+FAILOVER_STATUSES: Mapping[int, str] = MappingProxyType(
+    {
+        401: "auth",
+        403: "auth",
+        404: "unavailable",
+        408: "unavailable",
+        409: "unavailable",
+        429: "unavailable",
+    }
+)
+"""The usual `failover_statuses`: a bad key, a missing model, a timeout, a conflict, a rate
+limit (5xx and network errors always fail over)."""
+
+
 @dataclass(frozen=True)
 class Provider:
     """Everything provider-specific, as data."""
@@ -178,6 +194,10 @@ class Provider:
     """Response header -> ``response_metadata`` key of the call's cost."""
     status_hints: Mapping[int, str] = field(default_factory=dict)
     """What an error status means on this provider (for the error mapping)."""
+    failover_statuses: Mapping[int, str] = field(default_factory=lambda: dict(FAILOVER_STATUSES))
+    """Error statuses after which `ChatGPT52Failover` tries another gateway, with the reason
+    (`"auth"` and `"credits"` are logged as warnings, `"unavailable"` as info); any other 4xx
+    is raised (the request would fail everywhere)."""
     models_route: str | None = None
     """The provider's model-list route relative to the base URL, query included (None: none)."""
     model_route: str | None = None

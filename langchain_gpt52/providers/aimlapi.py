@@ -9,6 +9,7 @@ from langchain_gpt52._prices import Price
 from langchain_gpt52.model_details import ModelDetails
 from langchain_gpt52.providers._openai_schema import GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     EffortIn,
     ModelRow,
     OnlyDefault,
@@ -129,6 +130,7 @@ AIMLAPI = Provider(
     status_hints={
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
+    failover_statuses={**FAILOVER_STATUSES, 403: "credits"},
     models_route=f"/models?{_INCLUDE}",
     model_route=f"/models?{_INCLUDE}&id={{model}}",
     models_key=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_gpt52.providers._openai_schema import GPT52_EFFORTS, GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
+    FAILOVER_STATUSES,
     ModelRow,
     OnlyDefault,
     Provider,
@@ -25,6 +26,7 @@ OPENAI_COMPATIBLE = Provider(
     strict_schema=False,
     max_tokens_field="max_completion_tokens",
     request_id_headers=("x-request-id",),
+    failover_statuses=FAILOVER_STATUSES,
     models_route="/models",
     model_route="/models/{model}",
     models=(

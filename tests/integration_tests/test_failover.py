@@ -98,10 +98,10 @@ async def test_fails_over(emulator: Emulator, failure: str, mode: str, caplog: A
     assert msg.content
     assert routes(emulator) == ["aimlapi", "oxen"]
     md = msg.response_metadata
-    assert md["served_by"] == "oxen/gpt-5-2-chat-latest"
+    assert md["served_by"] == "oxen/gpt-5-2-chat-latest#1"
     error, status = EXPECTED_ERROR[failure]
     assert md["failed_over"] == [
-        {"model": "aimlapi/openai/gpt-5-2", "error": error, "status": status}
+        {"model": "aimlapi/openai/gpt-5-2#0", "error": error, "status": status}
     ]
     assert md["cost"]["source"] == "price_table"  # the serving member's cost
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -113,7 +113,7 @@ async def test_fails_over(emulator: Emulator, failure: str, mode: str, caplog: A
 async def test_first_member_serves_when_healthy(emulator: Emulator, mode: str) -> None:
     msg = await run(failover(emulator), mode)
     assert routes(emulator) == ["aimlapi"]
-    assert msg.response_metadata["served_by"] == "aimlapi/openai/gpt-5-2"
+    assert msg.response_metadata["served_by"] == "aimlapi/openai/gpt-5-2#0"
     assert msg.response_metadata["failed_over"] == []
     assert msg.response_metadata["cost"]["source"] == "provider"
 
@@ -144,8 +144,8 @@ async def test_every_member_failing_raises_the_last_error(emulator: Emulator, mo
         await run(failover(emulator), mode)
     assert getattr(err.value, "status_code", None) == 429
     note = " ".join(getattr(err.value, "__notes__", []))
-    assert "aimlapi/openai/gpt-5-2: InternalServerError 503" in note
-    assert "oxen/gpt-5-2-chat-latest: RateLimitError 429" in note
+    assert "aimlapi/openai/gpt-5-2#0: InternalServerError 503" in note
+    assert "oxen/gpt-5-2-chat-latest#1: RateLimitError 429" in note
 
 
 def test_circuit_breaker_cycle(emulator: Emulator) -> None:
@@ -160,7 +160,7 @@ def test_circuit_breaker_cycle(emulator: Emulator) -> None:
     msg = llm.invoke("hi")  # open: skipped without a request
     assert routes(emulator) == ["oxen"]
     assert msg.response_metadata["failed_over"] == [
-        {"model": "aimlapi/openai/gpt-5-2", "error": "CircuitOpen"}
+        {"model": "aimlapi/openai/gpt-5-2#0", "error": "CircuitOpen"}
     ]
     clock.now += 29.9
     assert breaker.state == "open"
@@ -175,7 +175,7 @@ def test_circuit_breaker_cycle(emulator: Emulator) -> None:
     emulator.reset()
     msg = llm.invoke("hi")  # half-open again; success closes it
     assert routes(emulator) == ["aimlapi"]
-    assert msg.response_metadata["served_by"] == "aimlapi/openai/gpt-5-2"
+    assert msg.response_metadata["served_by"] == "aimlapi/openai/gpt-5-2#0"
     assert (breaker.state, breaker.failures) == ("closed", 0)
 
 
@@ -190,7 +190,7 @@ def test_all_open_tries_the_first(emulator: Emulator) -> None:
     emulator.reset()
     msg = llm.invoke("hi")
     assert routes(emulator) == ["aimlapi"]
-    assert msg.response_metadata["served_by"] == "aimlapi/openai/gpt-5-2"
+    assert msg.response_metadata["served_by"] == "aimlapi/openai/gpt-5-2#0"
 
 
 def test_a_success_resets_the_count(emulator: Emulator) -> None:
@@ -239,7 +239,7 @@ def test_tools_structured_output_and_cost_tracking(emulator: Emulator) -> None:
     assert isinstance(parsed, GetWeather)
     assert all("tools" in r.json for r in emulator.requests[:2])
     assert cost.calls == 2
-    assert set(cost.by_model) == {"oxen/gpt-5-2-chat-latest", "aimlapi/openai/gpt-5-2"}
+    assert set(cost.by_model) == {"oxen/gpt-5-2-chat-latest#1", "aimlapi/openai/gpt-5-2#0"}
 
 
 async def test_in_create_agent(emulator: Emulator) -> None:

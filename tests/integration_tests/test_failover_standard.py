@@ -47,4 +47,4 @@ class TestChatGPT52FailoverStandard(_AIMLAPIUsage):
     def test_failover_serves_after_a_member_fails(self, model: BaseChatModel) -> None:
         self.emulator.enqueue(Fault.status(503, times=3))
         result = model.invoke("Hello")
-        assert result.response_metadata["served_by"] == "openai/openai/gpt-5-2"
+        assert result.response_metadata["served_by"] == "openai/openai/gpt-5-2#1"

@@ -455,7 +455,7 @@ async def test_route_scoped_faults_do_not_leak(emulator: Emulator, mode: str) ->
     assert len(emulator.pending_faults) == 3
 
 
-# -- byte-level faults after the response started (issue 12 items 2, 3, 6, 7) ----------------
+# -- byte-level faults after the response started --------------------------------------------
 #
 # The emulator answers at the HTTP level; these need exact bytes on the socket (a body shorter
 # than its Content-Length, a chunk cut in half, a body that trickles), so a tiny raw server

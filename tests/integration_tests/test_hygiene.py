@@ -764,7 +764,7 @@ async def test_key_never_leaks(
     assert json.loads(dumps(model))["kwargs"]["api_key"]["type"] == "secret"
 
 
-# -- process pools (issue 12 item 9) ----------------------------------------------------------
+# -- process pools ----------------------------------------------------------------------------
 
 
 def _answer_in_worker(model: Any) -> str:
@@ -791,7 +791,7 @@ def test_a_model_goes_to_a_spawned_process_pool_before_and_after_use(emulator: E
     llm.close()
 
 
-# -- one model, two running event loops (issue 12 item 1) --------------------------------------
+# -- one model, two running event loops --------------------------------------------------------
 
 
 async def test_one_model_on_two_running_loops_at_once(emulator: Emulator) -> None:

@@ -203,7 +203,8 @@ class TestChatRouterAIStandard(ChatModelUnitTests):
         )
 
     @pytest.mark.xfail(
-        reason="langchain-core load(allowed_objects='all') admits only core's own classes"
+        reason="langchain-core load(allowed_objects='all') admits only core's own classes",
+        strict=True,
     )
     def test_serdes(self, model: BaseChatModel, snapshot: SnapshotAssertion) -> None:
         super().test_serdes(model, snapshot)

@@ -55,7 +55,8 @@ class _Common(ChatModelUnitTests):
     @pytest.mark.xfail(
         reason="langchain-core 1.7 load(allowed_objects='all'), which this standard test uses, "
         "admits only classes in core's own serializable mapping, never a third-party class; "
-        "test_serdes_allowlisted checks the same with allowed_objects=[the class]"
+        "test_serdes_allowlisted checks the same with allowed_objects=[the class]",
+        strict=True,
     )
     def test_serdes(self, model: BaseChatModel, snapshot: SnapshotAssertion) -> None:
         super().test_serdes(model, snapshot)

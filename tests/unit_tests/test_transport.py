@@ -275,7 +275,7 @@ def test_good_timeouts_are_accepted(value: Any) -> None:
     ChatAIMLAPI(api_key=KEY, timeout=value)._get_transport()
 
 
-# -- no retry once a response has started (issue 12, item 2) ---------------------------------
+# -- no retry once a response has started ----------------------------------------------------
 
 
 @pytest.mark.parametrize("lib", LIBS, ids=lambda m: m.__name__)
@@ -312,7 +312,7 @@ async def test_a_read_timeout_after_the_headers_is_not_retried(
     assert "reading the response body" in str(exc)
 
 
-# -- total_timeout while a body trickles (item 3) ---------------------------------------------
+# -- total_timeout while a body trickles ------------------------------------------------------
 
 
 @pytest.mark.parametrize("lib", LIBS, ids=lambda m: m.__name__)
@@ -332,7 +332,7 @@ async def test_total_timeout_holds_while_the_body_trickles(lib: ModuleType, mode
     assert "total timeout of 0.2 s exceeded" in str(exc)
 
 
-# -- what a stream request can be answered with (items 4 and 7) -------------------------------
+# -- what a stream request can be answered with -----------------------------------------------
 
 
 @pytest.mark.parametrize("lib", LIBS, ids=lambda m: m.__name__)
@@ -368,17 +368,7 @@ async def test_a_stream_error_object_in_aimlapi_shape_is_redacted(
     assert KEY not in everything(exc)
 
 
-def test_stream_reader_keeps_the_models_own_text() -> None:
-    from langchain_gpt52._stream import StreamReader
-
-    chunk = text_chunks([f"the key is {KEY}"], usage=False)[1]
-    reader = StreamReader({}, provider="AI/ML API", secret=KEY)
-    chunks, done, error = reader.feed(sse(chunk))
-    assert error is None and done
-    assert chunks[0]["choices"][0]["delta"]["content"] == f"the key is {KEY}"
-
-
-# -- event loops and threads (items 1 and 10) --------------------------------------------------
+# -- event loops and threads -------------------------------------------------------------------
 
 
 def _in_thread_loop(fn: Callable[[], Any]) -> Any:
@@ -465,7 +455,7 @@ def test_a_manual_loop_closes_our_client_when_it_closes() -> None:
     assert client.is_closed
 
 
-# -- pickling (item 9) -------------------------------------------------------------------------
+# -- pickling ----------------------------------------------------------------------------------
 
 
 def test_a_used_model_pickles_and_its_copy_builds_new_clients() -> None:

@@ -25,6 +25,7 @@ from langchain_gpt52._wire import (
     cost_metadata,
     format_messages,
     parse_completion,
+    plain_text,
     strict_tool_calls,
     usage_to_metadata,
 )
@@ -1056,3 +1057,39 @@ def test_custom_tool_calls_are_reported_not_dropped() -> None:
     message = _wire.parse_completion(body).generations[0].message
     assert message.tool_calls == []
     assert len(message.invalid_tool_calls) == 1
+
+
+@pytest.mark.parametrize(
+    "delta",
+    [
+        {"content": " world"},
+        {"role": "assistant", "content": ""},
+        {"role": "assistant", "content": None, "refusal": None},
+        {},
+        {"content": "x", "tool_calls": [{"index": 0, "function": {"name": "f", "arguments": ""}}]},
+        {"content": "x", "reasoning_content": "thinking"},
+        {"content": ["a", {"type": "text", "text": "b"}]},
+    ],
+)
+@pytest.mark.parametrize("finish", [None, "stop"])
+def test_usual_chunk_shortcut_matches_the_full_parse(
+    delta: dict[str, Any], finish: str | None
+) -> None:
+    chunk = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "system_fingerprint": None,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        "usage": None,
+        "obfuscation": "x",
+    }
+    fast = chunk_to_generation(chunk)
+    full = chunk_to_generation({**chunk, "x-unknown-field": 1})  # not the usual shape
+    assert fast is not None and full is not None
+    assert fast.message == full.message
+    assert fast.generation_info == full.generation_info
+    usual = finish is None and set(delta) <= {"content", "role", "refusal"}
+    usual = usual and not isinstance(delta.get("content"), list)
+    assert (plain_text(chunk) is not None) == usual
