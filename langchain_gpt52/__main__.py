@@ -4,20 +4,29 @@ Streams the answer as it arrives and prints token usage (and AI/ML API credits) 
 prompt comes from the arguments, or from stdin when none is given
 (``echo "What is 2+2?" | python -m langchain_gpt52``). With the provider's API key in the
 environment it talks to the real API; without one (and without ``--base-url``) it starts the
-built-in emulator on 127.0.0.1 and says so in one line. ``--json`` prints one JSON object instead.
+built-in emulator on 127.0.0.1 and says so in one line. ``--json`` prints one JSON object instead
+(errors too: `{"error": {"type", "message", "status_code"}}`).
+
+Exit status: 0 answered; 1 the API refused or failed; 2 bad input (an empty or undecodable
+prompt, a parameter the provider does not accept, a missing key); 3 the reply was cut at
+`--max-tokens`; 130 interrupted (Ctrl-C: what was streamed stays); 141 stdout was closed
+(`| head -1`), silently.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from langchain_core.messages import (
     AIMessage,
@@ -47,6 +56,11 @@ _EMULATED: dict[str, tuple[str, str | None]] = {
 _CHUNK_DELAY = 0.02
 """Seconds between streamed chunks offline, so the answer is seen streaming."""
 _DEFAULT_PROMPT = "Write a haiku about GPT-5.2"
+EXIT_API_ERROR = 1
+EXIT_BAD_INPUT = 2
+EXIT_CUT = 3
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
 _TOOLS_PROMPT = "Use add and multiply to compute (3 + 4) * 5."
 _MAX_TOOL_TURNS = 6
 
@@ -70,8 +84,20 @@ class Summary(BaseModel):
     keywords: list[str] = Field(description="Up to five keywords")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as a JSON object on stdout when `--json` is given."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if not self.json_errors:
+            super().error(message)
+        _write(json.dumps({"error": _error("usage", message, None)}) + "\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    p = _Parser(
         prog="python -m langchain_gpt52",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -91,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object, no streaming")
     p.add_argument("--verbose", action="store_true", help="log retries and failovers to stderr")
     p.add_argument("--offline", action="store_true", help="use the emulator even if a key is set")
+    p.json_errors = json_errors
     return p
 
 
@@ -102,11 +129,33 @@ class _Result:
     usage: UsageMetadata | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     structured: dict[str, Any] | None = None
+    spent: dict[str, Any] = field(default_factory=dict)
+    """`credits_used`, `usd_spent` and `cost` summed over every turn (absent: never reported)."""
 
     def add_turn(self, message: AIMessage) -> None:
         self.message = message
         if message.usage_metadata:
             self.usage = add_usage(self.usage, message.usage_metadata)
+        md = message.response_metadata
+        for key in ("credits_used", "usd_spent"):
+            if md.get(key) is not None:
+                self.spent[key] = self.spent.get(key, 0) + md[key]
+        cost = md.get("cost")
+        if isinstance(cost, dict):
+            self.spent["cost"] = _add_cost(self.spent.get("cost"), cost)
+
+    @property
+    def cut(self) -> bool:
+        """Whether the last reply stopped at the output token limit."""
+        return self.message.response_metadata.get("finish_reason") == "length"
+
+
+def _add_cost(total: dict[str, Any] | None, cost: dict[str, Any]) -> dict[str, Any]:
+    """Two `{"usd", "source"}` costs added; the source is `"mixed"` when they differ."""
+    if total is None:
+        return {"usd": cost["usd"], "source": cost["source"]}
+    source = total["source"] if total["source"] == cost["source"] else "mixed"
+    return {"usd": total["usd"] + cost["usd"], "source": source}
 
 
 def _usage_line(result: _Result) -> str:
@@ -121,30 +170,30 @@ def _usage_line(result: _Result) -> str:
         if reasoning:
             parts.append(f"{reasoning} reasoning")
     md = result.message.response_metadata
-    if md.get("credits_used") is not None:
-        parts.append(f"credits: {md['credits_used']}")
-    cost = md.get("cost")
-    if isinstance(cost, dict):
+    if result.spent.get("credits_used") is not None:
+        parts.append(f"credits: {result.spent['credits_used']}")
+    cost = result.spent.get("cost")
+    if cost is not None:
         parts.append(f"cost: USD {cost['usd']:.6f} ({cost['source']})")
     if md.get("model_name"):
         parts.append(f"model: {md['model_name']}")
     return " | ".join(parts)
 
 
-def _as_json(result: _Result, provider: str) -> str:
+def _as_json(result: _Result, provider: str) -> dict[str, Any]:
     md = result.message.response_metadata
     data = {
         "text": result.message.text,
         "tool_calls": result.tool_calls or [dict(call) for call in result.message.tool_calls],
         "structured": result.structured,
         "usage": dict(result.usage) if result.usage else None,
-        "cost": md.get("cost"),
-        "credits_used": md.get("credits_used"),
-        "usd_spent": md.get("usd_spent"),
+        "cost": result.spent.get("cost"),
+        "credits_used": result.spent.get("credits_used"),
+        "usd_spent": result.spent.get("usd_spent"),
         "model": md.get("model_name"),
         "provider": provider,
     }
-    return json.dumps(data, default=str)
+    return data
 
 
 def _ask(llm: Any, messages: Sequence[BaseMessage], out: Callable[[str], None] | None) -> AIMessage:
@@ -171,8 +220,7 @@ def _tool_loop(
     result: _Result | None = None
     for _ in range(_MAX_TOOL_TURNS):
         reply = _ask(bound, messages, out)
-        if result is None:
-            result = _Result(reply)
+        result = result or _Result(reply)
         result.add_turn(reply)
         messages.append(reply)
         if not reply.tool_calls:
@@ -193,19 +241,65 @@ def _structured(llm: BaseChatGPT52, messages: list[BaseMessage]) -> _Result:
     if answer["parsing_error"] is not None:
         raise ValueError(f"the reply did not match the schema: {answer['parsing_error']}")
     result = _Result(answer["raw"])
-    result.add_turn(answer["raw"])
+    result.add_turn(answer["raw"])  # one call: with_structured_output makes a single request
     result.structured = answer["parsed"].model_dump()
     return result
 
 
+class _UsageError(ValueError):
+    """Bad command-line input, found before anything is sent (exit 2)."""
+
+
 def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    """The prompt from the arguments, else from stdin when it is not a terminal, else the
+    demo's default. An empty prompt is refused (never replaced by the default)."""
     if args.prompt:
-        return " ".join(args.prompt)
-    if not stdin.isatty():
-        text = stdin.read().strip()
-        if text:
-            return text
-    return _TOOLS_PROMPT if args.tools else _DEFAULT_PROMPT
+        text = " ".join(args.prompt).strip()
+        if not text:
+            raise _UsageError("empty prompt: the prompt argument is blank")
+        return text
+    if stdin.isatty():
+        return _TOOLS_PROMPT if args.tools else _DEFAULT_PROMPT
+    text = _read_text(stdin).strip()
+    if not text:
+        raise _UsageError(
+            "empty prompt on stdin: pipe some text in, or pass the prompt as an argument"
+        )
+    return text
+
+
+def _read_text(stdin: TextIO) -> str:
+    """All of stdin as UTF-8 text; `_UsageError` saying where it is not UTF-8."""
+    raw = getattr(stdin, "buffer", None)
+    if raw is None:
+        return stdin.read()
+    data = raw.read()
+    try:
+        return str(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _UsageError(
+            f"stdin is not valid UTF-8 (byte {exc.start} is 0x{data[exc.start]:02x}): "
+            "convert it first, e.g. `iconv -f latin1 -t utf-8`"
+        ) from None
+
+
+def _check_endpoint(args: argparse.Namespace) -> bool:
+    """Whether to answer from the built-in emulator; `_UsageError` for a contradiction."""
+    spec = _PROVIDERS[args.provider]._spec
+    if args.offline and args.base_url is not None:
+        raise _UsageError(
+            f"--base-url {args.base_url} cannot be used with --offline, which answers from "
+            "the built-in emulator: drop one of them"
+        )
+    if args.offline:
+        return True
+    has_key = bool(os.environ.get(spec.key_env))
+    if args.base_url is not None and not has_key:
+        raise _UsageError(
+            f"no API key for --base-url {args.base_url}: set {spec.key_env}, or use --offline "
+            "(without --base-url) to try the built-in emulator"
+        )
+    return not has_key
 
 
 def _one_line(exc: BaseException) -> str:
@@ -256,57 +350,133 @@ def _start_emulator(stack: ExitStack, args: argparse.Namespace, kwargs: dict[str
     )
 
 
-def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
-    words = sys.argv[1:] if argv is None else list(argv)
-    if words[:1] == ["models"]:  # the `models` verb: the gateway's models and catalog drift
-        from langchain_gpt52._cli_models import main as models
+VERBS: dict[str, str] = {
+    "models": "langchain_gpt52._cli_models",  # the gateway's models and catalog drift
+}
+"""Subcommands: `python -m langchain_gpt52 <verb> ARGS...` imports the module named here and
+returns its `main(ARGS)`; any other first word is (part of) a prompt. One line per verb."""
 
-        return models(words[1:])
-    args = _parser().parse_args(argv)
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in VERBS:
+        verb: Any = importlib.import_module(VERBS[argv[0]])
+        return int(verb.main(argv[1:]))
+    args = _parser(json_errors="--json" in argv).parse_args(argv)
     if args.verbose:
         _enable_logging()
-    prompt = _read_prompt(args, sys.stdin if stdin is None else stdin)
-    spec = _PROVIDERS[args.provider]._spec
+    try:
+        return _chat(args, sys.stdin if stdin is None else stdin)
+    except KeyboardInterrupt:
+        if args.json:
+            error = _error("interrupted", "interrupted (Ctrl-C)", None)
+            _write_quietly(json.dumps({"error": error}) + "\n")
+        else:
+            _write_quietly("\n")  # end the partial answer's line
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Nothing reads stdout any more: point it at /dev/null so the final flush is silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
+
+
+def _chat(args: argparse.Namespace, stdin: TextIO) -> int:
     out = None if args.json else _write
+    try:
+        prompt = _read_prompt(args, stdin)
+        offline = _check_endpoint(args)
+    except _UsageError as exc:
+        return _fail(args, "usage", str(exc), None, EXIT_BAD_INPUT)
 
     with ExitStack() as stack:
         kwargs = _model_kwargs(args)
-        if args.offline or (not os.environ.get(spec.key_env) and args.base_url is None):
+        if offline:
             _start_emulator(stack, args, kwargs)
         messages: list[BaseMessage] = []
         if args.system:
             messages.append(SystemMessage(args.system))
         messages.append(HumanMessage(prompt))
         try:
-            llm = stack.enter_context(_PROVIDERS[args.provider](**kwargs))
-            if args.structured:
-                result = _structured(llm, messages)
-                if out is not None:
-                    out(json.dumps(result.structured, indent=2) + "\n")
-            elif args.tools:
-                result = _tool_loop(llm, messages, out)
-            else:
-                reply = _ask(llm, messages, out)
-                result = _Result(reply)
-                result.add_turn(reply)
+            with warnings.catch_warnings():
+                # A reply cut at max_tokens is reported below in one line, not as a warning.
+                warnings.filterwarnings("ignore", "the reply is empty", UserWarning)
+                result = _converse(stack, args, kwargs, messages, out)
         except APIError as exc:
-            print(f"error: {_one_line(exc)}", file=sys.stderr)
-            return 1
+            code = getattr(exc, "status_code", None)
+            return _fail(args, type(exc).__name__, _one_line(exc), code, EXIT_API_ERROR)
         except (ValueError, TypeError) as exc:
-            print(f"invalid request: {_one_line(exc)}", file=sys.stderr)
-            return 2
-        if args.json:
-            _write(_as_json(result, args.provider) + "\n")
-        else:
-            line = _usage_line(result)
-            if line:
-                print(line, file=sys.stderr)
-    return 0
+            return _fail(args, "invalid_request", _one_line(exc), None, EXIT_BAD_INPUT)
+    if args.json:
+        data = _as_json(result, args.provider)
+        if result.cut:
+            data["error"] = _error("max_tokens", _cut_message(args), None)
+        _write(json.dumps(data, default=str) + "\n")
+    else:
+        line = _usage_line(result)
+        if line:
+            print(line, file=sys.stderr)
+        if result.cut:
+            print(_cut_message(args), file=sys.stderr)
+    return EXIT_CUT if result.cut else 0
+
+
+def _converse(
+    stack: ExitStack,
+    args: argparse.Namespace,
+    kwargs: dict[str, Any],
+    messages: list[BaseMessage],
+    out: Callable[[str], None] | None,
+) -> _Result:
+    llm = stack.enter_context(_PROVIDERS[args.provider](**kwargs))
+    if args.structured:
+        result = _structured(llm, messages)
+        if out is not None:
+            out(json.dumps(result.structured, indent=2) + "\n")
+        return result
+    if args.tools:
+        return _tool_loop(llm, messages, out)
+    reply = _ask(llm, messages, out)
+    result = _Result(reply)
+    result.add_turn(reply)
+    return result
+
+
+def _cut_message(args: argparse.Namespace) -> str:
+    limit = f"max_tokens={args.max_tokens}" if args.max_tokens else "the output token limit"
+    return (
+        f"the reply was cut at {limit}; reasoning tokens count toward it: raise --max-tokens "
+        "or lower --reasoning-effort"
+    )
+
+
+def _error(kind: str, message: str, status_code: int | None) -> dict[str, Any]:
+    return {"type": kind, "message": message, "status_code": status_code}
+
+
+def _fail(
+    args: argparse.Namespace, kind: str, message: str, status_code: int | None, code: int
+) -> int:
+    """Report an error: a JSON object on stdout with `--json`, else one line on stderr."""
+    if args.json:
+        _write(json.dumps({"error": _error(kind, message, status_code)}) + "\n")
+    elif kind != "invalid_request":
+        print(f"error: {message}", file=sys.stderr)
+    else:
+        print(f"invalid request: {message}", file=sys.stderr)
+    return code
 
 
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _write_quietly(text: str) -> None:
+    """`_write`, ignoring a stdout that is already gone."""
+    with suppress(BrokenPipeError, ValueError):
+        _write(text)
 
 
 if __name__ == "__main__":

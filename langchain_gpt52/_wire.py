@@ -89,13 +89,15 @@ def format_messages(
     system_role: str = "system",
     allow_developer: bool = True,
     provider: str = "this provider",
+    user_parts: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """LangChain messages -> Chat Completions ``messages``, checked for what the API accepts.
 
     Standard content blocks (image/file by URL or base64), OpenAI parts and Anthropic-style
     blocks are converted by ``langchain_core``'s ``convert_to_openai_messages``; anything it
     cannot map (an unknown role, content part or message type) raises ``ValueError`` naming the
-    message, instead of being sent or dropped.
+    message, instead of being sent or dropped. `user_parts` narrows the part types a user message
+    may carry to those the provider's schema takes.
     """
     if not messages:
         raise ValueError("messages must not be empty: pass at least one message")
@@ -132,13 +134,20 @@ def format_messages(
             out["content"] = content
         if isinstance(content, list):
             allowed = _USER_PARTS if role == "user" else _TEXT_ONLY_PARTS
-            for part in content:
+            for j, part in enumerate(content):
                 kind = part.get("type") if isinstance(part, Mapping) else None
                 if kind not in allowed:
                     raise _bad(
                         i,
-                        f"content part of type {kind!r} is not supported in a {role!r} "
-                        f"message; supported: {sorted(allowed)}",
+                        f"content[{j}]: content part of type {kind!r} is not supported in a "
+                        f"{role!r} message; supported: {sorted(allowed)}",
+                    )
+                if role == "user" and user_parts is not None and kind not in user_parts:
+                    raise _bad(
+                        i,
+                        f"content[{j}]: {provider}'s request schema does not take a part of type "
+                        f"{kind!r} in a user message; it takes {', '.join(sorted(user_parts))}: "
+                        "remove the part or use another provider",
                     )
         if isinstance(msg, AIMessage) and msg.invalid_tool_calls:
             # Keep the ids that following ToolMessages answer, with the raw arguments.

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata, add_usage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.messages.utils import message_chunk_to_message
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -65,8 +66,12 @@ class ChunkStep:
     one chunk only (langchain-core concatenates strings when it merges chunks): the header
     facts go on the first finish chunk, a repeated finish (some providers send it again on the
     usage chunk) loses its metadata, and the provider's credits are reported once, from
-    ``meta.usage`` or, failing that, from the response headers at the end. The USD `cost` of
-    the call comes on one closing chunk.
+    ``meta.usage`` or, failing that, from the response headers at the end.
+
+    The closing chunk (`chunk_position="last"`, from `end`) carries what is said once per call:
+    the finish chunk's `response_metadata` and `finish_reason`, the `usage_metadata`, the
+    provider's figures and the USD `cost`; earlier chunks carry only the output. So the last
+    chunk alone and the merge of every chunk report the same usage and cost.
     """
 
     __slots__ = (
@@ -76,6 +81,9 @@ class ChunkStep:
         "_finished",
         "_headers",
         "_headers_md",
+        "_held_info",
+        "_held_md",
+        "_held_usage",
         "_length",
         "_meter",
         "_named",
@@ -102,6 +110,9 @@ class ChunkStep:
         self._reasoning_seen = False
         self._named: set[Any] = set()
         self._nameless: dict[Any, dict[str, Any]] = {}
+        self._held_md: dict[str, Any] = {}
+        self._held_usage: UsageMetadata | None = None
+        self._held_info: dict[str, Any] = {}
 
     @property
     def cut_empty(self) -> bool:
@@ -172,6 +183,12 @@ class ChunkStep:
         )
         filt = self._filter
         if filt is None:
+            if (
+                msg.response_metadata
+                or chunk.generation_info
+                or (isinstance(msg, AIMessageChunk) and msg.usage_metadata)
+            ):
+                return self._hold(chunk)
             return [chunk]
         if filt.stopped:
             msg.content = ""
@@ -185,16 +202,29 @@ class ChunkStep:
             msg.response_metadata["finish_reason"] = "stop"
             if chunk.generation_info:
                 chunk.generation_info["finish_reason"] = "stop"
+        return self._hold(ChatGenerationChunk(message=msg, generation_info=chunk.generation_info))
+
+    def _hold(self, chunk: ChatGenerationChunk) -> list[ChatGenerationChunk]:
+        """Keep a chunk's once-per-call facts for the closing chunk; pass the rest, if any."""
+        msg = chunk.message
+        if msg.response_metadata:
+            self._held_md.update(msg.response_metadata)
+            msg.response_metadata = {}
+        info = chunk.generation_info
+        if info and "finish_reason" in info:
+            self._held_info["finish_reason"] = info.pop("finish_reason")
+            chunk.generation_info = info or None
+        if isinstance(msg, AIMessageChunk) and msg.usage_metadata:
+            self._held_usage = add_usage(self._held_usage, msg.usage_metadata)
+            msg.usage_metadata = None
         if (
             not msg.content
-            and not msg.response_metadata
             and not msg.additional_kwargs
-            and not (
-                isinstance(msg, AIMessageChunk) and (msg.tool_call_chunks or msg.usage_metadata)
-            )
+            and not chunk.generation_info
+            and not (isinstance(msg, AIMessageChunk) and msg.tool_call_chunks)
         ):
             return []
-        return [ChatGenerationChunk(message=msg, generation_info=chunk.generation_info)]
+        return [chunk]
 
     def _hold_nameless(
         self, chunk: ChatGenerationChunk, msg: AIMessageChunk
@@ -258,14 +288,21 @@ class ChunkStep:
         if self._headers is not None and not self._cost:
             spent = {k: v for k, v in self._headers_md(self._headers).items() if k in _COST_KEYS}
             if spent:
-                md = {"model_provider": "openai", **spent}
-                tail.append(
-                    ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=md))
-                )
-                self._meter.observe(tail[-1].message)
+                self._held_md.setdefault("model_provider", "openai")
+                self._held_md.update(spent)
+        if self._reasoning_seen and "finish_reason" in self._held_md:
+            self._held_md["model_provider"] = _wire.REASONING_PROVIDER
+        last = AIMessageChunk(
+            content="",
+            response_metadata=self._held_md,
+            usage_metadata=self._held_usage,
+            chunk_position="last",
+        )
+        self._meter.observe(last)
         closing = self._meter.chunk()
         if closing is not None:
-            tail.append(closing)
+            last.response_metadata.update(closing.message.response_metadata)
+        tail.append(ChatGenerationChunk(message=last, generation_info=self._held_info or None))
         return tail
 
 

@@ -403,6 +403,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             system_role="developer" if self.use_developer_role else "system",
             allow_developer=spec.developer_role,
             provider=spec.name,
+            user_parts=spec.user_parts,
         )
         body = _wire.build_body(wire, params, stream=stream, stream_usage=bool(stream_usage))
         try:

@@ -123,7 +123,7 @@ def complete(
         "id": provider.completion_id(),
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": provider.response_model,
+        "model": provider.reported_model(body),
         "choices": choices,
         "usage": usage,
     }
@@ -217,7 +217,7 @@ def stream_chunks(
             "id": completion_id,
             "object": "chat.completion.chunk",
             "created": created,
-            "model": provider.response_model,
+            "model": provider.reported_model(body),
             "choices": choices,
         }
         provider.finish_chunk(chunk, requested)

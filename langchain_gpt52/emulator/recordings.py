@@ -7,12 +7,15 @@ Pure functions, no I/O beyond reading and writing the file; used by
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 REDACTED = "<REDACTED>"
 FORMAT_VERSION = 1
@@ -98,9 +101,55 @@ def bearer_token(headers: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
+def basic_secrets(headers: Iterable[tuple[str, str]]) -> set[str]:
+    """The password (and `user:password`) of every `Basic` credential in any header."""
+    found: set[str] = set()
+    for _, value in headers:
+        scheme, _, token = value.strip().partition(" ")
+        if scheme.lower() != "basic" or not token.strip():
+            continue
+        try:
+            decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        _user, sep, password = decoded.partition(":")
+        found.add(decoded)
+        if sep and password:
+            found.add(password)
+    return found
+
+
+_MIN_ENCODED = 8
+"""Encoded fragments shorter than this are not redacted (they would match by chance)."""
+
+
+def secret_forms(secrets: Iterable[str]) -> set[str]:
+    """Each secret with the copies of it that `Authorization`-style values carry.
+
+    Base64 (standard and URL-safe alphabets) of the secret alone, and the characters that
+    encode only the secret at each of the three byte alignments it can have inside a longer
+    encoded value (`Basic base64("user:" + key)`), plus its percent-encoding.
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        forms.add(secret)
+        forms.add(quote(secret, safe=""))
+        raw = secret.encode("utf-8")
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(raw).decode("ascii"))
+            for pad, skip in ((0, 0), (1, 2), (2, 3)):
+                text = encode(b"\0" * pad + raw).decode("ascii")
+                fragment = text[skip : ((pad + len(raw)) * 8) // 6]
+                if len(fragment) >= _MIN_ENCODED:
+                    forms.add(fragment)
+    return forms
+
+
 def redact(value: Any, secrets: Iterable[str]) -> Any:
     """``value`` with every occurrence of each secret replaced, in strings at any depth."""
-    secrets = [s for s in secrets if s]
+    secrets = sorted((s for s in secrets if s), key=len, reverse=True)
     if not secrets:
         return value
     if isinstance(value, str):
@@ -201,15 +250,36 @@ def mismatch_message(interactions: list[Interaction], request: dict[str, Any]) -
 
 
 def load(path: Path) -> list[Interaction]:
+    """The interactions of a cassette file; `CassetteError` naming the file and the problem."""
+    name = repr(str(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CassetteError(f"cassette {str(path)!r} does not exist; record it first") from None
+        raise CassetteError(f"cassette {name} does not exist; record it first") from None
     except ValueError as exc:
-        raise CassetteError(f"cassette {str(path)!r} is not valid JSON: {exc}") from None
+        raise CassetteError(f"cassette {name} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise CassetteError(f"cassette {str(path)!r} has no 'interactions' list")
-    return [Interaction(i["request"], i["response"]) for i in data["interactions"]]
+        raise CassetteError(f"cassette {name} has no 'interactions' list")
+    version = data.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise CassetteError(
+            f"cassette {name} has format version {version!r}; this version of langchain-gpt52 "
+            f"reads version {FORMAT_VERSION}: re-record it"
+        )
+    interactions = []
+    for index, item in enumerate(data["interactions"]):
+        if not isinstance(item, dict):
+            raise CassetteError(
+                f"cassette {name}: interaction {index} is not an object with 'request' and "
+                "'response'"
+            )
+        for part in ("request", "response"):
+            if not isinstance(item.get(part), dict):
+                raise CassetteError(
+                    f"cassette {name}: interaction {index} has no '{part}' object; re-record it"
+                )
+        interactions.append(Interaction(item["request"], item["response"]))
+    return interactions
 
 
 def dump(path: Path, interactions: list[Interaction]) -> None:

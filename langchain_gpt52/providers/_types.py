@@ -209,6 +209,9 @@ class Provider:
     """Reads one model object of the provider's models routes (None: the common shape,
     `model_details.parse_model`)."""
     models: tuple[ModelRow, ...] = ()
+    user_parts: frozenset[str] | None = None
+    """Content part types the provider's schema takes in a user message (None: every type Chat
+    Completions defines); other parts are refused before sending, naming message and part."""
 
     def __post_init__(self) -> None:
         register_status_hints(self.name, self.status_hints)

@@ -20,7 +20,11 @@ from langchain_gpt52.providers._types import (
 
 __all__ = ["AIMLAPI", "read_model", "units_to_price"]
 
-_SCHEMA = "AI/ML API OpenAPI schema gpt-5-2 (specs/aimlapi-gpt-5-2.openapi.json)"
+_SCHEMA = (
+    "AI/ML API OpenAPI schema gpt-5-2 (https://raw.githubusercontent.com/aimlapi/api-docs/"
+    "refs/heads/main/docs/api-references/text-models-llm/OpenAI/gpt-5-2.json)"
+)
+_UPSTREAM = "OpenAI {model} (https://platform.openai.com/docs/models/{model})"
 _EFFORTS = ("low", "medium", "high")
 
 _INCLUDE = "include=pricing,capabilities,modalities"
@@ -135,6 +139,7 @@ AIMLAPI = Provider(
     model_route=f"/models?{_INCLUDE}&id={{model}}",
     models_key=False,
     model_reader=read_model,
+    user_parts=frozenset({"text", "image_url", "file"}),
     models=(
         ModelRow(
             model="openai/gpt-5-2",
@@ -143,7 +148,7 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source=f"{_SCHEMA}; limits and price: OpenAI gpt-5.2 (upstream)",
+            source=f"{_SCHEMA}; limits and price: {_UPSTREAM.format(model='gpt-5.2')}",
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),
@@ -154,7 +159,11 @@ AIMLAPI = Provider(
             efforts=_EFFORTS,
             default_effort="medium",
             price=GPT52_PRICE,
-            source=f"{_SCHEMA}; PROVIDERS.md (served for chat); limits: upstream chat-latest",
+            source=(
+                "AI/ML API model docs (https://docs.aimlapi.com/api-references/text-models-llm/"
+                "openai/gpt-5-2-chat-latest), same request schema as gpt-5-2; limits: "
+                + _UPSTREAM.format(model="gpt-5.2-chat-latest")
+            ),
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
         ),

@@ -13,7 +13,7 @@ from langchain_gpt52.providers._types import (
 
 __all__ = ["OPENAI_COMPATIBLE"]
 
-_OPENAI = "OpenAI model docs (PROVIDERS.md, GPT-5.2 upstream)"
+_OPENAI = "OpenAI model docs (https://platform.openai.com/docs/models/{model})"
 
 OPENAI_COMPATIBLE = Provider(
     name="OpenAI-compatible endpoint",
@@ -37,7 +37,7 @@ OPENAI_COMPATIBLE = Provider(
             efforts=GPT52_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source=_OPENAI,
+            source=_OPENAI.format(model="gpt-5.2"),
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),
@@ -48,7 +48,7 @@ OPENAI_COMPATIBLE = Provider(
             efforts=("medium",),
             default_effort="medium",
             price=GPT52_PRICE,
-            source=_OPENAI,
+            source=_OPENAI.format(model="gpt-5.2-chat-latest"),
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1),),
         ),
@@ -59,7 +59,7 @@ OPENAI_COMPATIBLE = Provider(
             efforts=("medium", "high", "xhigh"),
             default_effort="medium",
             price=None,
-            source=f"{_OPENAI}: served by the Responses API only",
+            source=_OPENAI.format(model="gpt-5.2-pro") + ": served by the Responses API only",
             inputs=("text", "image"),
             chat_completions=False,
         ),

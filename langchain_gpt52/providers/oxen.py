@@ -49,8 +49,12 @@ OXEN = Provider(
             efforts=None,
             default_effort="medium",
             price=GPT52_PRICE,
-            source="Oxen.ai model page gpt-5-2-chat-latest (seeds/oxen-gpt-5-2-chat.md)",
-            inputs=("text", "image", "pdf"),
+            source=(
+                "Oxen.ai model page (https://www.oxen.ai/ai/workbench?model=gpt-5-2-chat-latest) "
+                "and details (https://hub.oxen.ai/api/ai/models/gpt-5-2-chat-latest): text and "
+                "image input"
+            ),
+            inputs=("text", "image"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
         ),
         ModelRow(
@@ -60,7 +64,10 @@ OXEN = Provider(
             efforts=GPT52_EFFORTS,
             default_effort="none",
             price=GPT52_PRICE,
-            source="Oxen.ai reasoning snapshot (PROVIDERS.md); price: OpenAI gpt-5.2",
+            source=(
+                "Oxen.ai model details (https://hub.oxen.ai/api/ai/models/gpt-5-2-2025-12-11); "
+                "limits and price: OpenAI gpt-5.2 (https://platform.openai.com/docs/models/gpt-5.2)"
+            ),
             inputs=("text", "image", "pdf"),
             upstream=(SamplingNeedsNoReasoning(),),
         ),

@@ -11,7 +11,7 @@ with Emulator() as emu:  # serves on http://127.0.0.1:<free port>
 
 Command line: `python -m langchain_gpt52.testing [--host H] [--port P] [--api-key K]` prints the
 base URL on one line and serves until interrupted. Pytest fixtures: `emulator` and
-`emulator_session` from `pytest_plugins = ["langchain_gpt52.testing.pytest_plugin"]`.
+`emulator_session` (registered with pytest on install; see `langchain_gpt52.testing.pytest_plugin`).
 `Cassette` records real traffic once and replays it offline (fixture `cassette`, marker
 `@pytest.mark.cassette(path, mode=...)`). The emulator itself lives in
 `langchain_gpt52.emulator` (see `docs/emulator.md`).

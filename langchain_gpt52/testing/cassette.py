@@ -17,8 +17,10 @@ the path and a diff against the closest recorded body. `mode="auto"` replays whe
 exists and records otherwise.
 
 On record the `Authorization` header, the key it carries (wherever it appears: bodies, headers,
-URLs, including a provider echoing it back), any `secrets=` and the headers named in
-`redact_headers=` are replaced by `<REDACTED>`, so a cassette can be committed.
+URLs, including a provider echoing it back, and also base64- or percent-encoded, as `Basic`
+credentials carry it), any `secrets=` and the headers named in `redact_headers=` are replaced by
+`<REDACTED>`, so a cassette can be committed. A file of another format version, or with an
+interaction missing its `request` or `response`, is a `CassetteError` naming the file.
 
 `cassette.client()` / `cassette.async_client()` are httpx clients (the chat models'
 `http_client=` / `http_async_client=`); `client("httpx2")` gives httpx2 clients, built on the
@@ -45,6 +47,7 @@ from langchain_gpt52.emulator.recordings import (
     MATCH_KEYS,
     CassetteError,
     Interaction,
+    basic_secrets,
     bearer_token,
     body_record,
     dump,
@@ -54,6 +57,7 @@ from langchain_gpt52.emulator.recordings import (
     load,
     redact,
     request_record,
+    secret_forms,
 )
 
 Mode = Literal["record", "replay", "auto"]
@@ -165,8 +169,11 @@ class Cassette:
         return request_record(request.method, str(request.url), target, headers, raw)
 
     def _secrets_of(self, request: Any) -> set[str]:
-        token = bearer_token(request.headers.multi_items())
-        return self.secrets | ({token} if token else set())
+        """The secrets to redact and their encoded forms (see `secret_forms`)."""
+        headers = request.headers.multi_items()
+        token = bearer_token(headers)
+        found = self.secrets | basic_secrets(headers) | ({token} if token else set())
+        return secret_forms(found)
 
     def replay(self, request: dict[str, Any]) -> Interaction:
         """The recording answering ``request`` (raises :class:`CassetteMismatch`)."""

@@ -1,7 +1,8 @@
 """Pytest fixtures for the provider emulator.
 
-Load them from a ``conftest.py`` with
-``pytest_plugins = ["langchain_gpt52.testing.pytest_plugin"]``.
+Installing langchain-gpt52 registers this module with pytest (a `pytest11` entry point), so
+they are available in every test. With plugin autoloading off (`PYTEST_DISABLE_PLUGIN_AUTOLOAD`),
+load them from a `conftest.py` with `pytest_plugins = ["langchain_gpt52.testing.pytest_plugin"]`.
 
 * ``emulator_session``: one started :class:`~langchain_gpt52.testing.Emulator` for the session.
 * ``emulator``: that same emulator after :meth:`~langchain_gpt52.testing.Emulator.reset`, so each

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -285,3 +286,57 @@ def test_emulator_serves_a_recorded_stream(tmp_path: Path) -> None:
     with Emulator(cassette=path) as emulator:
         llm = ChatAIMLAPI(base_url=emulator.aimlapi_base_url, api_key="emulator-key")
         assert [str(c.content) for c in llm.stream("Write a haiku about tea")] == pieces
+
+
+# -- encoded copies of the key, malformed files ------------------------------------------------
+
+
+def _encodings(secret: str) -> list[str]:
+    """The key's base64 forms at each of the three byte alignments inside a longer value."""
+    raw = secret.encode()
+    forms = []
+    for pad, skip in ((b"", 0), (b"x", 2), (b"xy", 3)):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(pad + raw).decode().rstrip("=")
+            forms.append(text[skip : ((len(pad) + len(raw)) * 8) // 6])
+    return forms
+
+
+def test_no_encoded_copy_of_the_key_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "encoded.json"
+    basic = base64.b64encode(f"me:{KEY}".encode()).decode()
+    plain = base64.b64encode(KEY.encode()).decode()
+    urlsafe = base64.urlsafe_b64encode(f"a{KEY}".encode()).decode()
+    with Emulator(api_key=KEY) as emulator, Cassette(path, "record") as cassette:
+        # The server echoes the key back encoded: alone, inside Basic credentials, shifted.
+        emulator.enqueue(Fault.status(401, f"bad {plain} {basic} {urlsafe}"), route="aimlapi")
+        cassette.client().post(
+            emulator.aimlapi_base_url + "/chat/completions",
+            json={"model": "openai/gpt-5-2", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"Authorization": f"Bearer {KEY}", "X-Forwarded-Auth": f"Basic {basic}"},
+        )
+    text = path.read_text()
+    assert KEY not in text and basic not in text
+    for form in _encodings(KEY):
+        assert form not in text, form
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({"version": 99, "interactions": []}, "version 99"),
+        ({"version": 1, "interactions": [{"request": {"method": "GET"}}]}, "interaction 0"),
+        ({"version": 1, "interactions": ["not an object"]}, "interaction 0"),
+    ],
+    ids=["version", "no-response", "not-an-object"],
+)
+def test_a_malformed_cassette_is_a_clear_error(
+    tmp_path: Path, data: dict[str, Any], problem: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CassetteError) as info:
+        Cassette(path, "replay")
+    assert str(path) in str(info.value) and problem in str(info.value)
+    if problem.startswith("interaction"):
+        assert "response" in str(info.value)

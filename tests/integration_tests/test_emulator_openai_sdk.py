@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from langchain_gpt52 import ChatAIMLAPI
-from langchain_gpt52.providers import AIMLAPI as AIMLAPI_CATALOG
+from langchain_gpt52.providers import AIMLAPI, OXEN
 from langchain_gpt52.testing import Emulator
 
 pytestmark = pytest.mark.integration
@@ -168,7 +168,7 @@ def test_client_streams_with_and_without_unrequested_usage(unrequested: bool) ->
 def test_aimlapi_models_list_and_retrieve(emulator: Emulator) -> None:
     client = sdk(emulator, "aimlapi")
     listed = [m.id for m in client.models.list()]
-    assert {row.model for row in AIMLAPI_CATALOG.models} < set(listed)
+    assert {row.model for row in AIMLAPI.models} < set(listed)
     model = client.models.retrieve("openai/gpt-5-2")
     details = model.to_dict()
     assert details["id"] == "openai/gpt-5-2"
@@ -187,7 +187,7 @@ def test_aimlapi_models_list_and_retrieve(emulator: Emulator) -> None:
 def test_oxen_models_list_and_details(emulator: Emulator) -> None:
     client = sdk(emulator, "oxen")
     listed = list(client.models.list())
-    assert [m.id for m in listed] == ["gpt-5-2-chat-latest"]
+    assert [m.id for m in listed] == [row.model for row in OXEN.models]
     details = client.models.retrieve("gpt-5-2-chat-latest").to_dict()
     assert details["capabilities"] == {"input": ["text", "image"], "output": ["text"]}
     pricing = details["pricing"]
@@ -211,7 +211,7 @@ def test_oxen_schema_key_is_a_setting(key: str | None) -> None:
     with Emulator(oxen_schema_key=key) as emulator:
         details = sdk(emulator, "oxen").models.retrieve("gpt-5-2-chat-latest").to_dict()
         listed = [m.to_dict() for m in sdk(emulator, "oxen").models.list()]
-    assert listed == [details]
+    assert listed[0] == details
     if key is None:
         assert details["json_request_schema"] is None
         assert "request_schema" not in details

@@ -338,6 +338,12 @@ class TestChatOxenStandard(_EmulatorSuite):
         params.pop("temperature", None)
         return params
 
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        # Oxen's API has `file` parts, but its gpt-5-2-chat-latest page lists text and image
+        # input only (the catalog row, the profile and the emulator say the same).
+        return False
+
     # Oxen reports only prompt/completion/total token counters: no usage details.
 
     def test_wire_body_has_no_temperature(self, model: BaseChatModel) -> None:

@@ -1079,14 +1079,10 @@ def test_profile(cls: type[BaseChatGPT52], context: int, output: int, efforts: l
     assert profile["max_input_tokens"] == context
     assert profile["max_output_tokens"] == output
     assert sorted(profile["reasoning_effort_levels"]) == efforts
-    for flag in (
-        "tool_calling",
-        "structured_output",
-        "image_inputs",
-        "image_url_inputs",
-        "pdf_inputs",
-    ):
+    for flag in ("tool_calling", "structured_output", "image_inputs", "image_url_inputs"):
         assert profile[flag] is True  # type: ignore[literal-required]
+    # Oxen documents text and image input for gpt-5-2-chat-latest (no PDF).
+    assert profile["pdf_inputs"] is (cls is not ChatOxen)
 
 
 def test_llm_type_and_identifying_params() -> None:
@@ -1520,3 +1516,27 @@ def test_construction_errors_never_show_the_key(kwargs: dict[str, Any]) -> None:
         ChatAIMLAPI(api_key="sk-SECRETKEY1234567890", **kwargs)
     assert "SECRETKEY" not in str(info.value)
     assert "67890" not in str(info.value)
+
+
+# -- content parts the provider's schema does not take -------------------------------------
+
+_AUDIO_OPENAI = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+_AUDIO_STANDARD = {"type": "audio", "base64": "UklGRg==", "mime_type": "audio/wav"}
+
+
+@pytest.mark.parametrize("audio", [_AUDIO_OPENAI, _AUDIO_STANDARD], ids=["openai", "standard"])
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_aimlapi_refuses_an_audio_part_before_sending(
+    audio: dict[str, Any], mode: str
+) -> None:
+    fake = FakeProvider()
+    messages = [
+        SystemMessage("be brief"),
+        HumanMessage(content=[{"type": "text", "text": "what is said?"}, audio]),
+    ]
+    with pytest.raises(ValueError) as info:
+        await run(make(ChatAIMLAPI, fake), mode, messages)
+    text = str(info.value)
+    assert "messages[1]" in text and "content[1]" in text and "input_audio" in text
+    assert "AI/ML API" in text and "file" in text and "image_url" in text
+    assert fake.requests == []

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from langchain_gpt52.emulator.providers.oxen import MODEL as OXEN_MODEL
+from langchain_gpt52.providers import OXEN
 from tests.unit_tests._emulator_helpers import (
     OXEN_PATH,
     PATH,
@@ -394,7 +395,7 @@ def test_oxen_model_not_found_error_body() -> None:
 
 def test_models() -> None:
     listing = models_list()
-    assert [m["id"] for m in listing["data"]] == [OXEN_MODEL]
+    assert [m["id"] for m in listing["data"]] == [row.model for row in OXEN.models]
     detail = model_detail(OXEN_MODEL)
     assert detail is not None
     assert detail["object"] == "model"

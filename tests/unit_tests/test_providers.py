@@ -220,3 +220,12 @@ def test_docs_parameters_md_is_up_to_date() -> None:
     )
     for _, row in ROWS:
         assert f"`{row.model}`" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    "row", [r for p in PROVIDERS for r in p.models], ids=lambda r: f"{r.model}"
+)
+def test_every_catalog_source_cites_a_public_url_not_a_local_file(row: ModelRow) -> None:
+    assert "https://" in row.source, row.source
+    for local in ("specs/", "seeds/", "PROVIDERS.md", ".openapi.json"):
+        assert local not in row.source, f"{row.model} cites {local!r}, which is not published"

@@ -1,4 +1,5 @@
-"""AI/ML API (``https://api.aimlapi.com/v1``), model ``openai/gpt-5-2``, as the emulator plays it.
+"""AI/ML API (``https://api.aimlapi.com/v1``), every catalog model (``openai/gpt-5-2``,
+``openai/gpt-5-2-chat-latest``, ...), as the emulator plays it.
 
 Everything about this provider lives here: the zod-style request validation following its
 OpenAPI schema and its two error shapes, the upstream GPT-5.2 rules it passes through, its
@@ -7,7 +8,8 @@ headers (``x-inference-id``, ``x-aimlapi-credits-used``, ``x-aimlapi-usd-spent``
 (``usage: null`` and ``obfuscation`` on every chunk, optional unrequested usage chunk, optional
 missing ``data: [DONE]``) and the model list (the package's AI/ML API catalog, with pricing,
 capabilities and modalities on request, filtered by id, with an ``ETag``) and details bodies.
-See ``docs/emulator.md``.
+Each model's own upstream rules (output cap, efforts, sampling, context window) come from its
+catalog row (`langchain_gpt52.providers.aimlapi`). See ``docs/emulator.md``.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from langchain_gpt52.providers.aimlapi import AIMLAPI as CATALOG
 
 from ..fake_model.usage import cached_tokens_for
 from ..randomness import random_length, random_text
-from ..rejection import RequestRejected, is_number, iso_now, js_number
+from ..rejection import RequestRejected, is_number, iso_now
 from ..settings import Settings
-from ..upstream import upstream_checks
+from ..upstream import model_checks, served_models, upstream_checks
 from ..zod import Issue, PathT, Zod, type_issue
 from .base import EmulatedProvider
 
+ROUTE = "aimlapi"
 MODEL = "openai/gpt-5-2"
 UPSTREAM_MODEL = "gpt-5.2-2025-12-11"
 REASONING_TOKENS = {"low": 32, "medium": 96, "high": 256}
@@ -211,7 +214,7 @@ def body_issues(body: Any) -> list[Issue]:
         z.add(type_issue("object", body, []))
         return z.issues
     if z.required(body, "model", []):
-        z.enum(body["model"], [MODEL], ["model"])
+        z.enum(body["model"], list(served_models(ROUTE)), ["model"])
     if z.required(body, "messages", []):
         messages = body["messages"]
         if not isinstance(messages, list):
@@ -328,26 +331,6 @@ def _header_number(value: Any) -> str:
     return str(value)
 
 
-def _sampling_checks(body: dict[str, Any], path: str) -> None:
-    """GPT-5.2 takes sampling parameters only with reasoning effort ``none``, which this schema
-    cannot express: with any effort set, a non-default value is refused upstream."""
-    if body.get("reasoning_effort") is None:
-        return
-    for key, default in (("temperature", 1), ("top_p", 1)):
-        value = body.get(key)
-        if value is not None and value != default:
-            raise _reject(
-                400,
-                f"Unsupported value: '{key}' does not support {js_number(value)} with this "
-                f"model. Only the default ({default}) value is supported.",
-                path,
-            )
-    if body.get("logprobs") is True:
-        raise _reject(
-            400, "Unsupported parameter: 'logprobs' is not supported with this model.", path
-        )
-
-
 def error_body(status: int, message: str, path: str) -> dict[str, Any]:
     """``{message, path, requestId, statusCode, timestamp}`` (NestJS exception filter)."""
     return {
@@ -446,7 +429,7 @@ def _listed(query: str) -> tuple[list[str], set[str]]:
 class AIMLAPI(EmulatedProvider):
     """The AI/ML API chat route, model list and model details."""
 
-    name: ClassVar[str] = "aimlapi"
+    name: ClassVar[str] = ROUTE
     prefix: ClassVar[str] = "/v1"
     response_model: ClassVar[str] = UPSTREAM_MODEL
     reasoning_tokens: ClassVar[Mapping[str, int]] = REASONING_TOKENS
@@ -461,8 +444,9 @@ class AIMLAPI(EmulatedProvider):
         issues = body_issues(body)
         if issues:
             raise RequestRejected(400, validation_body(issues, path))
-        upstream_checks(body, lambda message: _reject(400, message, path))
-        _sampling_checks(body, path)
+        reject = lambda message: _reject(400, message, path)  # noqa: E731
+        upstream_checks(body, reject)
+        model_checks(served_models(ROUTE)[body["model"]], body, reject)
 
     def error_body(self, status: int, message: str, path: str) -> dict[str, Any]:
         return error_body(status, message, path)

@@ -79,6 +79,10 @@ class EmulatedProvider:
     def completion_id(self) -> str:
         return f"chatcmpl-{uuid.uuid4().hex}"
 
+    def reported_model(self, body: dict[str, Any]) -> str:
+        """The ``model`` an answer to ``body`` reports."""
+        return self.response_model
+
     def usage(self, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
         return {
             "prompt_tokens": prompt,

@@ -1,41 +1,43 @@
-"""Oxen.ai (``https://hub.oxen.ai/api/ai``), model ``gpt-5-2-chat-latest``, as emulated.
+"""Oxen.ai (``https://hub.oxen.ai/api/ai``), every catalog model (``gpt-5-2-chat-latest``,
+``gpt-5-2-2025-12-11``, ...), as emulated.
 
 Everything about this provider lives here: request validation (first problem only) in its two
-error shapes, the model's own rules (temperature 1 only, ``reasoning_effort`` medium only, at
-most 16,384 output tokens, text and image input only), alphabetical JSON keys, the three basic
-usage counters, ``chatcmpl-<uuid>`` ids, ``index`` on non-streamed tool calls, and the model list
-and details bodies (``pricing``, ``capabilities``, ``json_request_schema``). See
-``docs/emulator.md``.
+error shapes, alphabetical JSON keys, the three basic usage counters, ``chatcmpl-<uuid>`` ids,
+``index`` on non-streamed tool calls, and the model list and details bodies (``pricing``,
+``capabilities``, ``json_request_schema``). Each model's own rules (output cap, reasoning
+efforts, sampling, input modalities, context window) come from its catalog row
+(`langchain_gpt52.providers.oxen`). See ``docs/emulator.md``.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 import uuid
 from typing import Any, ClassVar
 
-from ..rejection import RequestRejected, is_number, js_number
+from langchain_gpt52.providers import ModelRow
+
+from ..rejection import RequestRejected, is_number
 from ..settings import Settings
-from ..upstream import upstream_checks
+from ..upstream import model_checks, served_models, upstream_checks
 from .base import EmulatedProvider
 
+ROUTE = "oxen"
 MODEL = "gpt-5-2-chat-latest"
-MAX_OUTPUT_TOKENS = 16384
-CONTEXT_LENGTH = 128000
 #: list price per token (USD): GPT-5.2 at $1.75 / $14 per 1M tokens
 INPUT_COST_PER_TOKEN = 0.00000175
 OUTPUT_COST_PER_TOKEN = 0.000014
-#: input modalities of the model; content parts of other modalities are refused
-INPUT_MODALITIES = ("text", "image")
+#: the default model's output cap (each model's own comes from its catalog row)
+MAX_OUTPUT_TOKENS = served_models(ROUTE)[MODEL].max_output_tokens or 16384
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TOOL_CHOICE_STRINGS = ["none", "auto", "required"]
 _ROLES = ("system", "user", "assistant", "tool")
-#: content part type -> the modality it carries (parts not listed are text-like or files)
+#: content part type -> the modality it carries (catalog names; `text` parts are always taken)
 _PART_MODALITIES = {
     "image_url": "image",
+    "file": "pdf",
     "input_audio": "audio",
     "audio_url": "audio",
     "video_url": "video",
@@ -72,25 +74,27 @@ def _bad(message: str) -> RequestRejected:
     return RequestRejected(400, error_body(400, message))
 
 
-def _check_parts(index: int, content: Any) -> None:
+def _check_parts(index: int, content: Any, row: ModelRow) -> None:
     if not isinstance(content, list):
         return
     for j, part in enumerate(content):
         ptype = part.get("type") if isinstance(part, dict) else None
         modality = _PART_MODALITIES.get(ptype) if isinstance(ptype, str) else None
-        if modality is not None and modality not in INPUT_MODALITIES:
+        if modality is not None and modality not in row.inputs:
             raise _bad(
                 f"messages[{index}].content[{j}]: {modality} input ('{ptype}') is not supported "
-                f"by {MODEL}; supported input: {', '.join(INPUT_MODALITIES)}"
+                f"by {row.model}; supported input: {', '.join(row.inputs)}"
             )
 
 
-def _checks(body: dict[str, Any]) -> None:
+def _checks(body: dict[str, Any]) -> ModelRow:
+    """The schema's checks (first problem only); the requested model's catalog row."""
     bad = _bad
     model = body.get("model")
     if model is None:
         raise bad("Missing required parameter: 'model'")
-    if model != MODEL:
+    row = served_models(ROUTE).get(model) if isinstance(model, str) else None
+    if row is None:
         raise RequestRejected(404, {"error": {"message": f"Model not found: {model}"}})
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -111,7 +115,7 @@ def _checks(body: dict[str, Any]) -> None:
             raise bad(f"messages[{i}].content must be a string or an array of content parts")
         if role == "tool" and not isinstance(msg.get("tool_call_id"), str):
             raise bad(f"messages[{i}].tool_call_id is required for tool messages")
-        _check_parts(i, content)
+        _check_parts(i, content, row)
     for key in ("stream", "parallel_tool_calls", "logprobs"):
         if key in body and body[key] is not None and not isinstance(body[key], bool):
             raise bad(f"'{key}' must be a boolean")
@@ -125,12 +129,6 @@ def _checks(body: dict[str, Any]) -> None:
             value = body[key]
             if not is_number(value) or not low <= value <= high:
                 raise bad(f"'{key}' must be a number between {low} and {high}")
-    temperature = body.get("temperature")
-    if temperature is not None and temperature != 1:
-        raise bad(
-            f"Unsupported value: 'temperature' does not support {js_number(temperature)} with "
-            "this model. Only the default (1) value is supported."
-        )
     for key, low in (
         ("max_tokens", 1),
         ("max_completion_tokens", 1),
@@ -141,19 +139,6 @@ def _checks(body: dict[str, Any]) -> None:
             value = body[key]
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise bad(f"'{key}' must be an integer >= {low}")
-    for key in ("max_tokens", "max_completion_tokens"):
-        cap = body.get(key)
-        if isinstance(cap, int) and cap > MAX_OUTPUT_TOKENS:
-            raise bad(
-                f"{key} is too large: {cap}. This model supports at most "
-                f"{MAX_OUTPUT_TOKENS} completion tokens, whereas you provided {cap}."
-            )
-    effort = body.get("reasoning_effort")
-    if effort is not None and effort != "medium":
-        raise bad(
-            f"Unsupported value: 'reasoning_effort' does not support {json.dumps(effort)} with "
-            "this model. Supported values are: 'medium'."
-        )
     options = body.get("stream_options")
     if options is not None and not isinstance(options, dict):
         raise bad("'stream_options' must be an object")
@@ -193,16 +178,17 @@ def _checks(body: dict[str, Any]) -> None:
                     "response_format.json_schema.name is required and must match "
                     "^[a-zA-Z0-9_-]{1,64}$"
                 )
+    return row
 
 
-def _request_schema() -> dict[str, Any]:
+def _request_schema(row: ModelRow) -> dict[str, Any]:
     number = {"type": "number"}
-    cap = {"type": "integer", "minimum": 1, "maximum": MAX_OUTPUT_TOKENS}
+    cap = {"type": "integer", "minimum": 1, "maximum": row.max_output_tokens}
     return {
         "type": "object",
         "required": ["model", "messages"],
         "properties": {
-            "model": {"type": "string", "enum": [MODEL]},
+            "model": {"type": "string", "enum": [row.model]},
             "messages": {
                 "type": "array",
                 "minItems": 1,
@@ -245,16 +231,12 @@ def _request_schema() -> dict[str, Any]:
     }
 
 
+_DISPLAY = {MODEL: ("GPT 5.2 Chat", "GPT-5.2 chat model for ChatGPT")}
 _MODEL_DETAILS: dict[str, Any] = {
-    "id": MODEL,
     "object": "model",
-    "display_name": "GPT 5.2 Chat",
-    "description": "GPT-5.2 chat model for ChatGPT",
     "owned_by": "openai",
     "developer": "OpenAI",
-    "context_length": CONTEXT_LENGTH,
-    "max_output_tokens": MAX_OUTPUT_TOKENS,
-    "capabilities": {"input": list(INPUT_MODALITIES), "output": ["text"]},
+    "capabilities": {"output": ["text"]},
     "supports": {"streaming": True, "function_calling": True, "structured_outputs": True},
     "pricing": {
         "method": "per_token",
@@ -264,28 +246,38 @@ _MODEL_DETAILS: dict[str, Any] = {
 }
 
 
-def _details(settings: Settings) -> dict[str, Any]:
+def _details(settings: Settings, row: ModelRow) -> dict[str, Any]:
+    name, description = _DISPLAY.get(row.model, (f"GPT 5.2 ({row.model})", "GPT-5.2 snapshot"))
     details = copy.deepcopy(_MODEL_DETAILS)
+    details.update(
+        id=row.model,
+        display_name=name,
+        description=description,
+        context_length=row.context_window,
+        max_output_tokens=row.max_output_tokens,
+    )
+    details["capabilities"]["input"] = list(row.inputs)
     key = settings.oxen_schema_key
     if key is None:
         details["json_request_schema"] = None
     else:
-        details[key] = _request_schema()
+        details[key] = _request_schema(row)
     return details
 
 
 class Oxen(EmulatedProvider):
     """The Oxen.ai chat route, model list and model details."""
 
-    name: ClassVar[str] = "oxen"
+    name: ClassVar[str] = ROUTE
     prefix: ClassVar[str] = "/api/ai"
     response_model: ClassVar[str] = MODEL
     sort_keys: ClassVar[bool] = True
     default_max_tokens: ClassVar[int | None] = MAX_OUTPUT_TOKENS
 
     def validate(self, body: dict[str, Any], path: str) -> None:
-        _checks(body)
+        row = _checks(body)
         upstream_checks(body, _bad)
+        model_checks(row, body, _bad)
 
     def error_body(self, status: int, message: str, path: str) -> dict[str, Any]:
         return error_body(status, message)
@@ -296,10 +288,16 @@ class Oxen(EmulatedProvider):
     def finish_tool_call(self, entry: dict[str, Any], index: int) -> None:
         entry["index"] = index
 
+    def reported_model(self, body: dict[str, Any]) -> str:
+        model = body.get("model")
+        return model if isinstance(model, str) and model in served_models(ROUTE) else MODEL
+
     def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
-        return {"object": "list", "data": [_details(settings or Settings())]}
+        rows = served_models(ROUTE).values()
+        return {"object": "list", "data": [_details(settings or Settings(), r) for r in rows]}
 
     def model_details(
         self, model_id: str, settings: Settings | None = None
     ) -> dict[str, Any] | None:
-        return _details(settings or Settings()) if model_id == MODEL else None
+        row = served_models(ROUTE).get(model_id)
+        return None if row is None else _details(settings or Settings(), row)
