@@ -80,9 +80,10 @@ def test_check_reports_a_model_gone(emulator: Emulator) -> None:
     assert f"in the catalog, not served: {AIMLAPI.models[0].model}" in done.stderr
 
 
-def test_oxen_listing() -> None:
-    done = _models("--provider", "oxen")
+def test_oxen_offline_check() -> None:
+    done = _models("--provider", "oxen", "--check")
     assert done.returncode == 0, done.stderr
+    assert "[offline] no OXEN_API_KEY set" in done.stderr and "no drift" in done.stderr
     assert "gpt-5-2-chat-latest" in done.stdout
 
 

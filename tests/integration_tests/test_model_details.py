@@ -59,7 +59,7 @@ async def test_a_users_httpx_clients(emulator: Emulator) -> None:
         assert llm.get_model_details().id == "gpt-5-2-chat-latest"
     async with httpx.AsyncClient() as aclient:
         llm = _oxen(emulator, http_async_client=aclient)
-        assert [m.id for m in await llm.alist_models()] == ["gpt-5-2-chat-latest"]
+        assert "gpt-5-2-chat-latest" in [m.id for m in await llm.alist_models()]
 
 
 def test_a_cassettes_client_records_and_replays(emulator: Emulator, tmp_path: Path) -> None:
