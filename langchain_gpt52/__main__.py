@@ -480,4 +480,8 @@ def _write_quietly(text: str) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["bulk"]:
+        from langchain_gpt52.bulk.cli import main as bulk_main
+
+        raise SystemExit(bulk_main(sys.argv[2:]))
     raise SystemExit(main())

@@ -22,8 +22,9 @@ def check_request(provider: Provider, model: str, params: Mapping[str, Any]) -> 
     """Raise ``ValueError`` naming the parameter and what to change when ``params`` cannot work.
 
     ``params`` are the request parameters the user set, by wire name (``max_tokens`` for the
-    output cap); ``stream`` is the call's mode. ``model_kwargs`` / ``extra_body`` are not passed
-    here: the escape hatch stays unchecked.
+    output cap); ``stream`` is the call's mode; ``client_request_id`` is the caller's request
+    id (a header), checked against the format the provider documents. ``model_kwargs`` /
+    ``extra_body`` are not passed here: the escape hatch stays unchecked.
     """
     row = provider.row(model)
     if row is not None and not row.chat_completions:
@@ -34,6 +35,9 @@ def check_request(provider: Provider, model: str, params: Mapping[str, Any]) -> 
     where = f"{provider.name} for {model}"
     for name, value in params.items():
         if value is None or name == "stream":
+            continue
+        if name == "client_request_id":
+            _check_client_request_id(provider, value)
             continue
         rule = provider.params.get(name)
         if rule is None:
@@ -49,6 +53,16 @@ def check_request(provider: Provider, model: str, params: Mapping[str, Any]) -> 
     if row is not None:
         _check_row(row, where, params)
     _check_combinations(params)
+
+
+def _check_client_request_id(provider: Provider, value: Any) -> None:
+    """The caller's request id (sent as a header) against what the provider documents for it."""
+    problem = provider.client_request_id.problem(value)
+    if problem:
+        raise ValueError(
+            f"client_request_id={value!r} is not accepted by {provider.name} "
+            f"(sent as {provider.client_request_id_header}): {problem}"
+        )
 
 
 def _check_row(row: ModelRow, where: str, params: Mapping[str, Any]) -> None:

@@ -420,10 +420,11 @@ class Transport:
 
     # -- shared decisions ------------------------------------------------------------------
 
-    def _attempts(self) -> _Attempts:
+    def _attempts(self, extra: Mapping[str, str] | None = None) -> _Attempts:
         """A new call's retry state (refused at once when a header cannot be sent)."""
-        if self._bad_header is not None:
-            raise _unsendable(self.provider, self._bad_header)
+        bad = self._bad_header or (_unsendable_header(extra) if extra else None)
+        if bad is not None:
+            raise _unsendable(self.provider, bad)
         return _Attempts(
             provider=self.provider,
             secret=self._secret_text,
@@ -460,10 +461,9 @@ class Transport:
         url: str,
         body: bytes | None,
         attempts: _Attempts,
-        stream: bool,
-        extra: Mapping[str, str] | None = None,
+        extra: Mapping[str, str] | None,
     ) -> Any:
-        timeout = attempts.timeout(side, stream=stream)
+        timeout = attempts.timeout(side, stream=True)
         headers = self._sync_headers if side is self._sync else self._async_headers
         if extra:
             headers = {**(headers or {}), **extra}
@@ -478,11 +478,7 @@ class Transport:
     # -- sync ------------------------------------------------------------------------------
 
     def _open(
-        self,
-        path: str,
-        body: bytes | None,
-        attempts: _Attempts,
-        extra: Mapping[str, str] | None = None,
+        self, path: str, body: bytes | None, attempts: _Attempts, extra: Mapping[str, str] | None
     ) -> Any:
         """Send until a 2xx response starts (retrying what failed before one did); its body is
         not read yet. ``body=None`` sends a GET with the ``extra`` headers (a 304 answers it)."""
@@ -492,7 +488,7 @@ class Transport:
         while True:
             try:
                 resp = client.send(
-                    self._request(client, side, url, body, attempts, True, extra), stream=True
+                    self._request(client, side, url, body, attempts, extra), stream=True
                 )
             except self._errors as exc:
                 time.sleep(attempts.after_error(exc, "sending the request"))
@@ -520,11 +516,14 @@ class Transport:
             raise attempts.network_error(exc, "reading the response body", rid, True) from None
         return b"".join(parts)
 
-    def post(self, path: str, body: bytes) -> tuple[Any, Any]:
-        """POST ``body``; return the decoded JSON and the response headers."""
-        attempts = self._attempts()
+    def post(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[Any, Any]:
+        """POST ``body`` (with this request's own ``headers``, if any); return the decoded JSON
+        and the response headers."""
+        attempts = self._attempts(headers)
         with self._sync_sem or nullcontext():
-            resp = self._open(path, body, attempts)
+            resp = self._open(path, body, attempts, headers)
             try:
                 headers = self._headers_of(resp)
                 content = self._read(resp, attempts, request_id_from_headers(headers))
@@ -559,15 +558,17 @@ class Transport:
         )
         return data, headers, headers.get("etag")
 
-    def stream(self, path: str, body: bytes) -> Iterator[tuple[Any, Any]]:
+    def stream(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[Any, Any]]:
         """POST and yield ``(chunk JSON, response headers)`` per SSE event.
 
         Retries happen only before the response starts; a fault after that raises a typed error
         once the chunks already received have been yielded.
         """
-        attempts = self._attempts()
+        attempts = self._attempts(headers)
         with self._sync_sem or nullcontext():
-            resp = self._open(path, body, attempts)
+            resp = self._open(path, body, attempts, headers)
             try:
                 headers = self._headers_of(resp)
                 rid = request_id_from_headers(headers)
@@ -616,7 +617,7 @@ class Transport:
         body: bytes | None,
         attempts: _Attempts,
         client: Any,
-        extra: Mapping[str, str] | None = None,
+        extra: Mapping[str, str] | None,
     ) -> Any:
         """Async ``_open``."""
         side = self._async
@@ -624,7 +625,7 @@ class Transport:
         while True:
             try:
                 resp = await client.send(
-                    self._request(client, side, url, body, attempts, True, extra), stream=True
+                    self._request(client, side, url, body, attempts, extra), stream=True
                 )
             except self._errors as exc:
                 await asyncio.sleep(attempts.after_error(exc, "sending the request"))
@@ -654,12 +655,14 @@ class Transport:
             raise attempts.network_error(exc, "reading the response body", rid, True) from None
         return b"".join(parts)
 
-    async def apost(self, path: str, body: bytes) -> tuple[Any, Any]:
+    async def apost(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[Any, Any]:
         """Async ``post``."""
-        attempts = self._attempts()
+        attempts = self._attempts(headers)
         slot = self._slot()
         async with slot.sem or nullcontext():  # cheaper than an @asynccontextmanager
-            resp = await self._aopen(path, body, attempts, slot.client)
+            resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
                 headers = self._headers_of(resp)
                 content = await self._aread(resp, attempts, request_id_from_headers(headers))
@@ -681,12 +684,14 @@ class Transport:
                 await resp.aclose()
             return self._got(resp.status_code, content, headers)
 
-    async def astream(self, path: str, body: bytes) -> AsyncIterator[tuple[Any, Any]]:
+    async def astream(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[tuple[Any, Any]]:
         """Async ``stream``."""
-        attempts = self._attempts()
+        attempts = self._attempts(headers)
         slot = self._slot()
         async with slot.sem or nullcontext():
-            resp = await self._aopen(path, body, attempts, slot.client)
+            resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
                 headers = self._headers_of(resp)
                 rid = request_id_from_headers(headers)

@@ -75,6 +75,9 @@ def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, A
 class APIError(core.ModelError):
     """Base class of every error raised while talking to a provider."""
 
+    client_request_id: str | None = None
+    """The caller's own request id the failed call was sent with (``client_request_id=``)."""
+
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message

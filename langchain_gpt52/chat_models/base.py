@@ -42,6 +42,7 @@ from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
 from langchain_gpt52.chat_models._generation import GenerationFields
 from langchain_gpt52.errors import (
+    APIError,
     APIResponseValidationError,
     BadRequestError,
     redact_validation_error,
@@ -126,6 +127,10 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     """Wall-clock budget of one call, retries and their waits included (a stream: until its
     last chunk); ``APITimeoutError`` once it is spent. Default: no total limit."""
     max_retries: int = Field(default=2, ge=0)
+    client_request_id: str | None = None
+    """Your own id for every request of this instance, sent as the provider's client request id
+    header (`X-Client-Request-Id`); per call: `invoke(..., client_request_id=...)`. Checked
+    against the format the provider documents; the echo is in `response_metadata`."""
     max_concurrency: int | None = Field(default=None, ge=1)
     """Cap on requests in flight from this instance (sync and async), e.g. for a big ``abatch``."""
     streaming: bool = False
@@ -205,7 +210,11 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     def _check_fields(self) -> BaseChatGPT52:
         if self.use_developer_role and not self._spec.developer_role:
             raise ValueError(f"{self._spec.name} does not accept the 'developer' role")
-        check_request(self._spec, self.model_name, self._params())
+        check_request(
+            self._spec,
+            self.model_name,
+            {**self._params(), "client_request_id": self.client_request_id},
+        )
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
         # A completion parameter left unset may go through model_kwargs unchecked: that is the
         # escape hatch ``check_request`` errors point to (e.g. ``verbosity`` on AI/ML API).
@@ -382,10 +391,11 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         stop = stop if stop is not None else kwargs.pop("stop", None) or self.stop
         kwargs.pop("stop", None)
         stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        client_id = kwargs.pop("client_request_id", self.client_request_id)
         if "max_completion_tokens" in kwargs:
             kwargs["max_tokens"] = kwargs.pop("max_completion_tokens")
         params.update(kwargs)
-        check_request(spec, model, {**params, "stream": stream})
+        check_request(spec, model, {**params, "stream": stream, "client_request_id": client_id})
         hints = upstream_hints(spec, model, params)
         if isinstance(stop, str):
             stop = [stop]
@@ -410,7 +420,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"request parameters are not JSON-serializable: {exc}") from None
-        return _Request(data, stop or None, hints)
+        headers = {spec.client_request_id_header: client_id} if client_id is not None else None
+        return _Request(data, stop or None, hints, headers)
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
         """Response-header facts for ``response_metadata``: request id and cost."""
@@ -473,9 +484,9 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             return strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
         req = self._build_request(messages, stop, False, kwargs)
         try:
-            data, headers = self._get_transport().post(_PATH, req.body)
-        except BadRequestError as exc:
-            _add_hints(exc, req.hints)
+            data, headers = self._get_transport().post(_PATH, req.body, req.headers)
+        except APIError as exc:
+            _annotate(exc, req)
             raise
         return self._finish_result(data, headers, req.stop)
 
@@ -491,9 +502,9 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             return strict_result(chunks)
         req = self._build_request(messages, stop, False, kwargs)
         try:
-            data, headers = await self._get_transport().apost(_PATH, req.body)
-        except BadRequestError as exc:
-            _add_hints(exc, req.hints)
+            data, headers = await self._get_transport().apost(_PATH, req.body, req.headers)
+        except APIError as exc:
+            _annotate(exc, req)
             raise
         return self._finish_result(data, headers, req.stop)
 
@@ -509,14 +520,14 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         req = self._build_request(messages, stop, True, kwargs)
         step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
         try:
-            for data, headers in self._get_transport().stream(_PATH, req.body):
+            for data, headers in self._get_transport().stream(_PATH, req.body, req.headers):
                 for chunk in step(data, headers):
                     if run_manager:
                         _set_run_id(chunk, run_manager.run_id)
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        except BadRequestError as exc:
-            _add_hints(exc, req.hints)
+        except APIError as exc:
+            _annotate(exc, req)
             raise
         for tail in step.end():
             if run_manager:
@@ -536,14 +547,14 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         req = self._build_request(messages, stop, True, kwargs)
         step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
         try:
-            async for data, headers in self._get_transport().astream(_PATH, req.body):
+            async for data, headers in self._get_transport().astream(_PATH, req.body, req.headers):
                 for chunk in step(data, headers):
                     if run_manager:
                         _set_run_id(chunk, run_manager.run_id)
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        except BadRequestError as exc:
-            _add_hints(exc, req.hints)
+        except APIError as exc:
+            _annotate(exc, req)
             raise
         for tail in step.end():
             if run_manager:
@@ -694,14 +705,22 @@ for _name in ("_generate", "_agenerate"):
 
 
 class _Request:
-    """One call's request: the JSON body, the stop sequences to enforce, upstream hints."""
+    """One call's request: the JSON body, the stop sequences to enforce, upstream hints and the
+    per-call headers (the client request id)."""
 
-    __slots__ = ("body", "hints", "stop")
+    __slots__ = ("body", "headers", "hints", "stop")
 
-    def __init__(self, body: bytes, stop: list[str] | None, hints: list[str]) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        stop: list[str] | None,
+        hints: list[str],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.body = body
         self.stop = stop
         self.hints = hints
+        self.headers = headers
 
 
 def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:
@@ -709,6 +728,17 @@ def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:
     streamed invoke path reports tokens itself, and its merged message keeps this id)."""
     if chunk.message.id is None:
         chunk.message.id = f"{LC_ID_PREFIX}-{run_id}"
+
+
+def _annotate(exc: APIError, req: _Request) -> None:
+    """Name the call's client request id on its error; add upstream hints to a 400."""
+    if req.headers:
+        (client_id,) = req.headers.values()
+        exc.client_request_id = client_id
+        exc.message = f"{exc.message} [client request id: {client_id}]"
+        exc.args = (exc.message, *exc.args[1:])
+    if isinstance(exc, BadRequestError):
+        _add_hints(exc, req.hints)
 
 
 def _add_hints(exc: BadRequestError, hints: list[str]) -> None:
@@ -783,6 +813,9 @@ def _header_facts(spec: Provider, headers: Mapping[str, str]) -> dict[str, Any]:
     request_id = request_id or request_id_from_headers(headers)
     if request_id:
         md["request_id"] = request_id
+    client_id = headers.get(spec.client_request_id_header.lower())
+    if client_id:
+        md["client_request_id"] = client_id
     for header, key in spec.cost_headers.items():
         value = _number(headers.get(header))
         if value is not None:

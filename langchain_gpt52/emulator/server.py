@@ -35,6 +35,7 @@ import h11
 
 from .completion import complete, stream_chunks
 from .faults import REPLACEMENTS, Fault
+from .limits import Limits, retry_after_header
 from .providers import PROVIDERS, EmulatedProvider, provider_for_path
 from .recordings import (
     CassetteMismatch,
@@ -47,6 +48,8 @@ from .recordings import (
 )
 from .rejection import RequestRejected
 from .settings import Settings
+from .usage_logs import ROUTE as USAGE_LOGS_ROUTE
+from .usage_logs import UsageLog
 
 #: Largest request body the emulator reads; larger ones get a 413 and the connection is closed.
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -447,6 +450,10 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
+        #: gateway limits (latency, RPM, TPM) and requests counted per client request id
+        self.limits = Limits()
+        #: AI/ML API's request log (`GET /v2/logs`)
+        self.usage_log = UsageLog()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -661,6 +668,8 @@ class Emulator:
                 interaction.used = False
         self.api_key = api_key
         self.settings = replace(settings)
+        self.limits.reset()
+        self.usage_log.clear()
 
     def set_credits(self, credits: int | None) -> None:
         with self._lock:
@@ -683,7 +692,7 @@ class Emulator:
     def _dispatch(
         self, method: str, target: str, headers: dict[str, str], body: bytes, too_large: bool
     ) -> _Reply:
-        path = target.split("?", 1)[0]
+        path, _, query = target.partition("?")
         provider = provider_for_path(path)
         parsed: Any = None
         if body:
@@ -695,9 +704,9 @@ class Emulator:
             if too_large:
                 message = f"Request body exceeds {MAX_BODY_BYTES} bytes"
                 return self._error(provider, 413, message, path, headers, close=True)
-            return self._route_request(
-                provider, method, path, headers, body, parsed, target.partition("?")[2]
-            )
+            if path == USAGE_LOGS_ROUTE and method == "GET":
+                return self._usage_logs(provider, query, headers)
+            return self._route_request(provider, method, path, headers, body, parsed, query)
         except Exception:
             self._record_error(traceback.format_exc())
             message = "Internal server error (emulator)"
@@ -816,6 +825,41 @@ class Emulator:
             if exhausted:
                 message = provider.out_of_credits_message
                 return self._error(provider, 403, message, path, request_headers)
+        self.limits.count(request_headers)
+        wait = self.limits.admit(body, parsed)
+        if wait is not None:
+            message = "Rate limit exceeded: too many requests or tokens per minute"
+            extra = [("retry-after", retry_after_header(wait))]
+            return self._error(provider, 429, message, path, request_headers, extra=extra)
+        reply = self._chat_reply(provider, path, request_headers, body, parsed)
+        reply.delay_first = max(reply.delay_first, self.limits.latency)
+        if provider.bills_credits:
+            model = parsed.get("model") if isinstance(parsed, dict) else None
+            self.usage_log.record(
+                status=reply.status,
+                model=model,
+                request_headers=request_headers,
+                reply_headers=reply.headers,
+            )
+        return reply
+
+    def _usage_logs(
+        self, provider: EmulatedProvider, query: str, request_headers: dict[str, str]
+    ) -> _Reply:
+        problem = self._auth_problem(request_headers)
+        if problem is not None:
+            return self._error(provider, 401, problem, USAGE_LOGS_ROUTE, request_headers)
+        status, page = self.usage_log.page(query)
+        return self._json(provider, status, page, request_headers)
+
+    def _chat_reply(
+        self,
+        provider: EmulatedProvider,
+        path: str,
+        request_headers: dict[str, str],
+        body: bytes,
+        parsed: Any,
+    ) -> _Reply:
         if self._recordings is not None:
             return self._recorded(provider, path, request_headers, body)
         fault = self._take_fault(provider)

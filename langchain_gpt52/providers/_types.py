@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -35,9 +36,17 @@ class Param:
     integer: bool = False
     boolean: bool = False
     number: bool = False
+    pattern: str | None = None
+    """A string field: the regular expression its whole value must match (length included)."""
+    pattern_text: str = ""
+    """``pattern`` in words, for the error message."""
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is invalid for this field, or None (a bare ``Param()``: any value)."""
+        if self.pattern is not None:
+            if isinstance(value, str) and re.fullmatch(self.pattern, value):
+                return None
+            return f"use {self.pattern_text or 'a string matching ' + self.pattern}"
         if self.choices is not None:
             return None if value in self.choices else f"use one of {list(self.choices)}"
         if self.boolean:
@@ -208,6 +217,12 @@ class Provider:
     model_reader: Callable[[Mapping[str, Any]], ModelDetails] | None = None
     """Reads one model object of the provider's models routes (None: the common shape,
     `model_details.parse_model`)."""
+    client_request_id: Param = Param(pattern=r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+    """What the provider documents for a caller's own request id (``client_request_id=``), sent
+    in ``client_request_id_header``; by default any text an HTTP header can carry."""
+    client_request_id_header: str = "X-Client-Request-Id"
+    usage_logs_route: str | None = None
+    """The provider's request-log route (absolute path on the API host), when it has one."""
     models: tuple[ModelRow, ...] = ()
     user_parts: frozenset[str] | None = None
     """Content part types the provider's schema takes in a user message (None: every type Chat

@@ -139,6 +139,12 @@ AIMLAPI = Provider(
     model_route=f"/models?{_INCLUDE}&id={{model}}",
     models_key=False,
     model_reader=read_model,
+    client_request_id=Param(
+        pattern=r"[A-Za-z0-9._:-]{1,128}",
+        pattern_text="1-128 characters of A-Z a-z 0-9 . _ : - (AI/ML API drops other values "
+        "silently and still bills the call)",
+    ),
+    usage_logs_route="/v2/logs",
     user_parts=frozenset({"text", "image_url", "file"}),
     models=(
         ModelRow(

@@ -6,5 +6,6 @@ from langchain_gpt52.testing.pytest_plugin import (
     emulator_session,
     pytest_configure,
 )
+from tests.integration_tests._ray_local import ray_local
 
-__all__ = ["cassette", "emulator", "emulator_session", "pytest_configure"]
+__all__ = ["cassette", "emulator", "emulator_session", "pytest_configure", "ray_local"]

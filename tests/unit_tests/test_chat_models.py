@@ -1540,3 +1540,38 @@ async def test_aimlapi_refuses_an_audio_part_before_sending(
     assert "messages[1]" in text and "content[1]" in text and "input_audio" in text
     assert "AI/ML API" in text and "file" in text and "image_url" in text
     assert fake.requests == []
+
+
+def test_client_request_id_is_sent_echoed_and_named_on_errors() -> None:
+    from langchain_gpt52 import ChatGPT52Failover
+    from langchain_gpt52.errors import InternalServerError
+    from langchain_gpt52.testing import Emulator, Fault
+
+    with Emulator() as emu:
+        llm = ChatAIMLAPI(api_key=emu.api_key, base_url=emu.aimlapi_base_url, max_retries=0)
+        reply = llm.invoke("hi", client_request_id="job:row-1")
+        assert emu.last_request is not None
+        assert emu.last_request.headers["x-client-request-id"] == "job:row-1"
+        assert reply.response_metadata["client_request_id"] == "job:row-1"
+        assert reply.response_metadata["request_id"]
+        chunks = list(llm.stream("hi", client_request_id="job:row-2"))
+        merged = chunks[0]
+        for chunk in chunks[1:]:
+            merged += chunk
+        assert merged.response_metadata["client_request_id"] == "job:row-2"
+        fixed = llm.model_copy(update={"client_request_id": "fixed.id"})
+        assert fixed.invoke("hi").response_metadata["client_request_id"] == "fixed.id"
+        emu.enqueue(Fault.status(500))
+        with pytest.raises(InternalServerError) as caught:
+            llm.invoke("hi", client_request_id="job:row-3")
+        assert caught.value.client_request_id == "job:row-3"
+        assert caught.value.request_id and "job:row-3" in str(caught.value)
+        failover = ChatGPT52Failover(models=[llm])
+        failover.invoke("hi", client_request_id="via.failover")
+        assert emu.last_request.headers["x-client-request-id"] == "via.failover"
+        sent = len(emu.requests)
+        with pytest.raises(ValueError, match="client_request_id='no spaces'"):
+            llm.invoke("hi", client_request_id="no spaces")
+        assert len(emu.requests) == sent  # refused before sending
+    with pytest.raises(ValueError, match="client_request_id"):
+        ChatAIMLAPI(api_key="k", client_request_id="x" * 129)

@@ -285,3 +285,20 @@ def test_aimlapi_schema_ranges_are_checked_before_sending(
     assert not fake.requests
     ChatOxen(api_key="k", **fake.clients()).invoke("hi", seed=0)  # Oxen has no such rule
     assert fake.body["seed"] == 0
+
+
+@pytest.mark.parametrize("value", ["a", "job-1:row_2.3", "A" * 128, "x:y-z_0.9"])
+def test_client_request_id_in_aimlapi_alphabet_passes(value: str) -> None:
+    check_request(AIMLAPI, "openai/gpt-5-2", {"client_request_id": value})
+
+
+@pytest.mark.parametrize("value", ["", "a b", "A" * 129, "row/1", "é", "a\n", 7])
+def test_client_request_id_outside_aimlapi_alphabet_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match=r"client_request_id=.*X-Client-Request-Id.*1-128"):
+        check_request(AIMLAPI, "openai/gpt-5-2", {"client_request_id": value})
+
+
+def test_client_request_id_elsewhere_only_needs_to_be_a_header_value() -> None:
+    check_request(OXEN, OXEN.default_model or "openai/gpt-5.2", {"client_request_id": "a/b c"})
+    with pytest.raises(ValueError, match="client_request_id"):
+        check_request(OXEN, OXEN.default_model or "openai/gpt-5.2", {"client_request_id": "a\n"})
