@@ -10,7 +10,13 @@ from langchain_gpt52.chat_models import (
     ChatGPT52,
     ChatOxen,
 )
-from langchain_gpt52.cost import BudgetExceededError, CostTracker, UnpricedCallError, track_cost
+from langchain_gpt52.cost import (
+    BudgetExceededError,
+    CostTracker,
+    ModelCost,
+    UnpricedCallError,
+    track_cost,
+)
 from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
@@ -21,17 +27,22 @@ from langchain_gpt52.errors import (
     BadRequestError,
     ConflictError,
     ContextOverflowError,
+    CutReplyError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     RefusalError,
 )
+from langchain_gpt52.model_details import ModelDetails
 
 if TYPE_CHECKING:
-    from langchain_gpt52.chat_models.failover import ChatGPT52Failover
+    from langchain_gpt52.chat_models.failover import ChatGPT52Failover, CircuitBreaker
 
-_LAZY = {"ChatGPT52Failover": "langchain_gpt52.chat_models.failover"}
+_LAZY = {
+    "ChatGPT52Failover": "langchain_gpt52.chat_models.failover",
+    "CircuitBreaker": "langchain_gpt52.chat_models.failover",
+}
 """Exports imported on first use (module -> where it lives), to keep `import` quick."""
 
 
@@ -64,10 +75,14 @@ __all__ = [
     "ChatGPT52",
     "ChatGPT52Failover",
     "ChatOxen",
+    "CircuitBreaker",
     "ConflictError",
     "ContextOverflowError",
     "CostTracker",
+    "CutReplyError",
     "InternalServerError",
+    "ModelCost",
+    "ModelDetails",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",

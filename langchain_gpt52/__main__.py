@@ -50,7 +50,7 @@ _PROVIDERS: dict[str, type[BaseChatGPT52]] = {
 _EMULATED: dict[str, tuple[str, str | None]] = {
     "aimlapi": ("aimlapi", None),
     "oxen": ("oxen", None),
-    "gpt52": ("aimlapi", ChatAIMLAPI._spec.default_model),  # served by the emulated AI/ML API
+    "gpt52": ("aimlapi", ChatAIMLAPI.provider.default_model),  # served by the emulated AI/ML API
 }
 """Provider -> the emulator route that answers for it offline, and the model id it needs."""
 _CHUNK_DELAY = 0.02
@@ -285,7 +285,7 @@ def _read_text(stdin: TextIO) -> str:
 
 def _check_endpoint(args: argparse.Namespace) -> bool:
     """Whether to answer from the built-in emulator; `_UsageError` for a contradiction."""
-    spec = _PROVIDERS[args.provider]._spec
+    spec = _PROVIDERS[args.provider].provider
     if args.offline and args.base_url is not None:
         raise _UsageError(
             f"--base-url {args.base_url} cannot be used with --offline, which answers from "
@@ -336,7 +336,7 @@ def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def _start_emulator(stack: ExitStack, args: argparse.Namespace, kwargs: dict[str, Any]) -> None:
     from langchain_gpt52.testing import Emulator
 
-    spec = _PROVIDERS[args.provider]._spec
+    spec = _PROVIDERS[args.provider].provider
     route, model = _EMULATED[args.provider]
     emu = stack.enter_context(Emulator(chunk_delay=_CHUNK_DELAY))
     base = emu.base_url(route)

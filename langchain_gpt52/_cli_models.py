@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _model(stack: ExitStack, args: argparse.Namespace) -> BaseChatGPT52:
     cls = _PROVIDERS[args.provider]
-    spec = cls._spec
+    spec = cls.provider
     kwargs: dict[str, Any] = {}
     if args.base_url is not None:
         kwargs["base_url"] = args.base_url
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except APIError as exc:
             print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
             return 2
-        spec = llm._spec
+        spec = llm.provider
         if args.json:
             print(json.dumps([_as_json(m) for m in models]))
         else:

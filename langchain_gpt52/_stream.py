@@ -23,7 +23,9 @@ from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
+    ErrorSource,
     error_in_body,
+    error_source,
     parse_error_body,
     request_id_from_headers,
 )
@@ -141,9 +143,9 @@ def _is_answer(data: Any) -> bool:
     return isinstance(data, Mapping) and bool(data.get("choices")) and not data.get("error")
 
 
-def is_data(data: Any) -> bool:
-    """A JSON body that is not an error object (a model list, say: kept as is)."""
-    return error_in_body(data, provider="", where="") is None
+def is_data(data: Any, provider: ErrorSource | str = "") -> bool:
+    """A JSON body that is not an error object of `provider` (a model list, say: kept as is)."""
+    return error_in_body(data, provider=provider, where="") is None
 
 
 def decode_body(
@@ -151,17 +153,19 @@ def decode_body(
     headers: Mapping[str, str],
     *,
     status: int,
-    provider: str,
+    provider: ErrorSource | str,
     secret: bytes | None,
     kept: Callable[[Any], bool] = _is_answer,
 ) -> Any:
     """A 2xx JSON body -> its data; an unreadable or error-object one has the key redacted
-    first, and an error object (``{"error": ...}``, ``{"message", "statusCode": 500}``) is
-    raised as the typed error it stands for.
+    first, and an error object (``{"error": ...}``, AI/ML API's
+    ``{"message", "statusCode": 500}``, as the provider's error reader finds it) is raised as
+    the typed error it stands for.
 
     A body `kept` accepts (default: a completion with choices) is returned as sent, the key
     included: redaction changes what an error shows, never the data the package uses."""
-    request_id = request_id_from_headers(headers)
+    source = error_source(provider)
+    request_id = request_id_from_headers(headers, source.request_id_headers)
     data: Any = None
     if secret and secret in content:
         try:
@@ -174,7 +178,7 @@ def decode_body(
     if data is None:
         data = _decode_json(content, what="response body", request_id=request_id)
     err = error_in_body(
-        data, headers, provider=provider, where=f"in the body of an HTTP {status} response"
+        data, headers, provider=source, where=f"in the body of an HTTP {status} response"
     )
     if err is not None:
         raise err
@@ -214,21 +218,26 @@ class StreamReader:
     ``APIConnectionError``). The API key is redacted from anything that is not an answer.
     """
 
-    __slots__ = ("_decoder", "_headers", "_provider", "_rid", "_secret")
+    __slots__ = ("_decoder", "_headers", "_provider", "_rid", "_secret", "_source")
 
     def __init__(
         self,
         headers: Mapping[str, str],
         *,
-        provider: str,
+        provider: ErrorSource | str,
         secret: str | None,
         request_id: str | None = None,
     ) -> None:
         self._decoder = SSEDecoder()
         self._headers = headers
-        self._provider = provider
+        self._source = error_source(provider)
+        self._provider = self._source.name
         self._secret = secret or None
-        self._rid = request_id if request_id is not None else request_id_from_headers(headers)
+        self._rid = (
+            request_id
+            if request_id is not None
+            else request_id_from_headers(headers, self._source.request_id_headers)
+        )
 
     def _cut(self) -> APIConnectionError:
         return APIConnectionError(
@@ -242,10 +251,10 @@ class StreamReader:
         except (ValueError, RecursionError):
             parsed = data
         headers = self._headers
-        err = error_in_body(parsed, headers, provider=self._provider, where="in a stream event")
+        err = error_in_body(parsed, headers, provider=self._source, where="in a stream event")
         if err is not None:
             return err
-        message, _, rid = parse_error_body(parsed)
+        message, _, rid, _ = parse_error_body(parsed, self._source)
         rid = rid or self._rid
         text = f"{self._provider} sent an error event mid-stream: {message or data[:500]!r}"
         if rid:
@@ -300,7 +309,7 @@ class StreamReader:
                 chunk = None if event == "error" else json.loads(data)
             if event == "error":
                 return out, True, self._event_error(data)
-            err = error_in_body(chunk, self._headers, provider=self._provider, where="mid-stream")
+            err = error_in_body(chunk, self._headers, provider=self._source, where="mid-stream")
             if err is not None:
                 return out, True, err
             out.append(chunk)

@@ -38,7 +38,9 @@ from langchain_gpt52.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ErrorSource,
     error_from_response,
+    error_source,
     failure_kind,
     is_client_side,
     network_error,
@@ -307,7 +309,7 @@ class Transport:
         stream_timeout: float | None,
         max_retries: int,
         total_timeout: float | None = None,
-        provider: str,
+        provider: ErrorSource | str,
         secret: str | None,
         max_concurrency: int | None = None,
         http_client: Any = None,
@@ -321,7 +323,9 @@ class Transport:
         )
         self.max_retries = max_retries
         self.total_timeout = total_timeout
-        self.provider = provider
+        self.source = error_source(provider)
+        """The provider's descriptor: its name, error shape, request-id headers."""
+        self.provider = self.source.name
         self._secret = secret.encode("utf-8", "surrogatepass") if secret else None
         self._secret_text = secret or None
         # Checked once here, raised per call (by ``_Attempts``) without sending anything.
@@ -426,11 +430,14 @@ class Transport:
         if bad is not None:
             raise _unsendable(self.provider, bad)
         return _Attempts(
-            provider=self.provider,
+            source=self.source,
             secret=self._secret_text,
             max_retries=self.max_retries,
             total_timeout=self.total_timeout,
         )
+
+    def _request_id(self, headers: Any) -> str | None:
+        return request_id_from_headers(headers, self.source.request_id_headers)
 
     def _headers_of(self, resp: Any) -> Any:
         """A response's headers, with an echoed key redacted."""
@@ -438,11 +445,11 @@ class Transport:
 
     def _decode(self, content: bytes, headers: Any, status: int) -> Any:
         return decode_body(
-            content, headers, status=status, provider=self.provider, secret=self._secret
+            content, headers, status=status, provider=self.source, secret=self._secret
         )
 
     def _reader(self, headers: Any) -> StreamReader:
-        return StreamReader(headers, provider=self.provider, secret=self._secret_text)
+        return StreamReader(headers, provider=self.source, secret=self._secret_text)
 
     def _stream_kind(self, headers: Any) -> str:
         """``"sse"``, ``"json"`` (one JSON body: the server ignored ``stream``, or sent an error
@@ -526,7 +533,7 @@ class Transport:
             resp = self._open(path, body, attempts, headers)
             try:
                 headers = self._headers_of(resp)
-                content = self._read(resp, attempts, request_id_from_headers(headers))
+                content = self._read(resp, attempts, self._request_id(headers))
             finally:
                 resp.close()
             return self._decode(content, headers, resp.status_code), headers
@@ -540,7 +547,7 @@ class Transport:
             resp = self._open(path, None, attempts, extra)
             try:
                 headers = self._headers_of(resp)
-                content = self._read(resp, attempts, request_id_from_headers(headers))
+                content = self._read(resp, attempts, self._request_id(headers))
             finally:
                 resp.close()
             return self._got(resp.status_code, content, headers)
@@ -552,9 +559,9 @@ class Transport:
             content,
             headers,
             status=status,
-            provider=self.provider,
+            provider=self.source,
             secret=self._secret,
-            kept=is_data,
+            kept=lambda data: is_data(data, self.source),
         )
         return data, headers, headers.get("etag")
 
@@ -571,7 +578,7 @@ class Transport:
             resp = self._open(path, body, attempts, headers)
             try:
                 headers = self._headers_of(resp)
-                rid = request_id_from_headers(headers)
+                rid = self._request_id(headers)
                 kind = self._stream_kind(headers)
                 if kind != "sse":
                     content = self._read(resp, attempts, rid)
@@ -606,7 +613,7 @@ class Transport:
             kind,
             redact_bytes(content, self._secret),
             provider=self.provider,
-            request_id=request_id_from_headers(headers),
+            request_id=self._request_id(headers),
         )
 
     # -- async -----------------------------------------------------------------------------
@@ -665,7 +672,7 @@ class Transport:
             resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
                 headers = self._headers_of(resp)
-                content = await self._aread(resp, attempts, request_id_from_headers(headers))
+                content = await self._aread(resp, attempts, self._request_id(headers))
             finally:
                 await resp.aclose()
             return self._decode(content, headers, resp.status_code), headers
@@ -679,7 +686,7 @@ class Transport:
             resp = await self._aopen(path, None, attempts, slot.client, extra)
             try:
                 headers = self._headers_of(resp)
-                content = await self._aread(resp, attempts, request_id_from_headers(headers))
+                content = await self._aread(resp, attempts, self._request_id(headers))
             finally:
                 await resp.aclose()
             return self._got(resp.status_code, content, headers)
@@ -694,7 +701,7 @@ class Transport:
             resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
                 headers = self._headers_of(resp)
-                rid = request_id_from_headers(headers)
+                rid = self._request_id(headers)
                 kind = self._stream_kind(headers)
                 if kind != "sse":
                     content = await self._aread(resp, attempts, rid)
@@ -730,17 +737,27 @@ class _Attempts:
     that would pass the call's total deadline (``total_timeout``). Each retry is logged.
     """
 
-    __slots__ = ("attempt", "deadline", "key", "max_retries", "provider", "secret", "total")
+    __slots__ = (
+        "attempt",
+        "deadline",
+        "key",
+        "max_retries",
+        "provider",
+        "secret",
+        "source",
+        "total",
+    )
 
     def __init__(
         self,
         *,
-        provider: str,
+        source: ErrorSource,
         secret: str | None,
         max_retries: int,
         total_timeout: float | None,
     ) -> None:
-        self.provider = provider
+        self.source = source
+        self.provider = source.name
         self.secret = secret
         self.key = secret.encode("utf-8", "surrogatepass") if secret else None
         self.max_retries = max_retries
@@ -827,7 +844,7 @@ class _Attempts:
         delay = self._next_delay(headers) if should_retry(status, headers) else None
         if delay is None:
             raise error_from_response(
-                status, redact_bytes(content, self.key), headers, provider=self.provider
+                status, redact_bytes(content, self.key), headers, provider=self.source
             )
         self._log(delay, f"HTTP {status}")
         return delay

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -28,7 +28,10 @@ from langchain_core.messages.utils import convert_to_openai_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from langchain_gpt52.errors import APIResponseValidationError, error_in_body
+from langchain_gpt52.errors import APIResponseValidationError, ErrorSource, error_in_body
+
+if TYPE_CHECKING:
+    from langchain_gpt52.providers import Provider
 
 REASONING_PROVIDER = "langchain_gpt52"
 """``model_provider`` of a message that carries reasoning text: its ``content_blocks`` are the
@@ -308,13 +311,13 @@ def usage_to_metadata(usage: Any) -> UsageMetadata | None:
     return meta
 
 
-def cost_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
-    """AI/ML API's ``meta.usage`` (credits_used, usd_spent) from a body or final chunk."""
-    meta = data.get("meta")
-    usage = meta.get("usage") if isinstance(meta, Mapping) else None
-    if not isinstance(usage, Mapping):
-        return {}
-    return {k: usage[k] for k in ("credits_used", "usd_spent") if _is_number(usage.get(k))}
+def _body_cost(data: Mapping[str, Any], provider: Provider | None) -> dict[str, Any]:
+    """The cost the provider reports in a body or final chunk (its descriptor's reader)."""
+    return provider.body_cost(data) if provider is not None else {}
+
+
+def _source(provider: Provider | None) -> ErrorSource | str:
+    return provider if provider is not None else "the provider"
 
 
 def _is_number(value: Any) -> bool:
@@ -345,7 +348,7 @@ def _content(value: Any) -> str | list[Any]:
     return _as_text(value)
 
 
-def _response_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
+def _response_metadata(data: Mapping[str, Any], cost: Mapping[str, Any]) -> dict[str, Any]:
     md: dict[str, Any] = {"model_provider": "openai"}
     for src, dst in (
         ("model", "model_name"),
@@ -357,7 +360,7 @@ def _response_metadata(data: Mapping[str, Any]) -> dict[str, Any]:
         value = data.get(src)
         if isinstance(value, str) or (src == "created" and _is_number(value)):
             md[dst] = value
-    md.update(cost_metadata(data))
+    md.update(cost)
     return md
 
 
@@ -480,11 +483,16 @@ def _message_from_choice(choice: Mapping[str, Any]) -> AIMessage:
         ) from None
 
 
-def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None) -> ChatResult:
+def parse_completion(
+    data: Any,
+    extra_metadata: Mapping[str, Any] | None = None,
+    provider: Provider | None = None,
+) -> ChatResult:
     """A ``chat.completion`` body -> ``ChatResult`` (one generation per choice).
 
     Raises ``APIResponseValidationError`` for a body that is not a completion (no ``choices``,
-    an empty list, ``choices: null``, an error object sent with status 200).
+    an empty list, ``choices: null``, an error object sent with status 200). `provider` (its
+    descriptor) reads the cost in the body and the shape of an error object.
     """
     if not isinstance(data, Mapping):
         raise APIResponseValidationError(
@@ -493,13 +501,13 @@ def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None)
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices:
         # The transport raises these first, with the provider's name and the request id.
-        err = error_in_body(data, provider="the provider", where="instead of a completion")
+        err = error_in_body(data, provider=_source(provider), where="instead of a completion")
         if err is not None:
             raise err
         raise APIResponseValidationError(
             f"chat completion has no choices (choices={choices!r})", body=data
         )
-    base_md = _response_metadata(data)
+    base_md = _response_metadata(data, _body_cost(data, provider))
     if extra_metadata:
         for key, value in extra_metadata.items():
             base_md.setdefault(key, value)
@@ -530,12 +538,13 @@ def parse_completion(data: Any, extra_metadata: Mapping[str, Any] | None = None)
     return ChatResult(generations=generations, llm_output=llm_output)
 
 
-def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
+def chunk_to_generation(data: Any, provider: Provider | None = None) -> ChatGenerationChunk | None:
     """One ``chat.completion.chunk`` -> a generation chunk (None for a chunk with nothing in it).
 
     Tolerates ``usage: null`` on every chunk, a usage chunk with ``choices: []`` (asked for or
     not), empty-choices chunks after it, ``obfuscation`` and other unknown fields, and
-    ``meta.usage`` cost on the last chunk. Only the first choice is streamed.
+    the provider's cost on the last chunk (read by `provider`, its descriptor). Only the first
+    choice is streamed.
     """
     text = plain_text(data)
     if text is not None:
@@ -546,13 +555,13 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
         )
     if not data.get("choices"):
         # The transport raises these first, with the provider's name and the request id.
-        err = error_in_body(data, provider="the provider", where="mid-stream")
+        err = error_in_body(data, provider=_source(provider), where="mid-stream")
         if err is not None:
             raise err
     choices = data.get("choices")
     choice = choices[0] if isinstance(choices, list) and choices else None
     usage = usage_to_metadata(data.get("usage"))
-    cost = cost_metadata(data)
+    cost = _body_cost(data, provider)
     if choice is None and usage is None and not cost:
         return None
     content: Any = ""
@@ -590,7 +599,7 @@ def chunk_to_generation(data: Any) -> ChatGenerationChunk | None:
         finish = choice.get("finish_reason")
         if finish is not None:
             finish = _as_text(finish)
-            md = _response_metadata(data)
+            md = _response_metadata(data, cost)
             md["finish_reason"] = finish
             info = {"finish_reason": finish}
         if isinstance(choice.get("logprobs"), Mapping):

@@ -2,8 +2,9 @@
 
 Cost of one response (``response_metadata["cost"] = {"usd": ..., "source": ...}``):
 
-* ``"provider"``: the provider reported it (AI/ML API's ``usd_spent``, or ``credits_used`` at
-  2,000,000 credits per USD, from ``meta.usage`` or the ``x-aimlapi-*`` headers).
+* ``"provider"``: the provider reported it (read by its descriptor's `body_cost` and
+  `cost_headers`, converted by its `cost_units`: AI/ML API's ``usd_spent``, or ``credits_used``
+  at 2,000,000 credits per USD, from ``meta.usage`` or the ``x-aimlapi-*`` headers).
 * ``"price_table"``: the model's price per 1M tokens times the token usage: input tokens at the
   input price, cached input tokens at the cached price, output tokens (reasoning included) at the
   output price.
@@ -52,9 +53,9 @@ from langchain_gpt52.budget import (
     RedisBudgetStore,
     to_decimal,
 )
+from langchain_gpt52.providers import PROVIDERS
 
 __all__ = [
-    "CREDITS_PER_USD",
     "BudgetExceededError",
     "BudgetStore",
     "BudgetStoreUnavailableError",
@@ -62,29 +63,21 @@ __all__ = [
     "InMemoryBudgetStore",
     "ModelCost",
     "RedisBudgetStore",
-    "StreamCost",
     "UnpricedCallError",
-    "attach_cost",
-    "catalog_price",
-    "mark_cached",
-    "message_tokens",
     "price_usd",
-    "provider_usd",
-    "reservation_usd",
-    "response_cost",
     "track_cost",
 ]
 
 logger = logging.getLogger("langchain_gpt52")
 
-CREDITS_PER_USD = 2_000_000
-"""AI/ML API credits per US dollar."""
-
 CostSource = Literal["provider", "price_table", "fetched_price", "cache", "estimate"]
 
 
-PROVIDER_COST_KEYS = ("credits_used", "usd_spent")
-"""The ``response_metadata`` keys that carry a provider's own figure for a call."""
+_UNITS: dict[str, float] = {k: v for p in PROVIDERS for k, v in p.cost_units.items()}
+"""The built-in providers' cost figures (`response_metadata` key -> USD per unit), for callers
+that do not know which provider answered."""
+PROVIDER_COST_KEYS = tuple(_UNITS)
+"""The ``response_metadata`` keys that carry a built-in provider's own figure for a call."""
 
 
 def _number(value: Any) -> float | None:
@@ -112,15 +105,15 @@ def _figure(value: Any, what: str) -> float | None:
 # -- pure arithmetic -----------------------------------------------------------------------
 
 
-def provider_usd(metadata: Mapping[str, Any]) -> float | None:
-    """The provider's own figure from ``response_metadata``: ``usd_spent``, else
-    ``credits_used`` / 2,000,000; None when it reported neither (a figure that is not a finite
-    number >= 0 is ignored with a warning)."""
-    usd = _figure(metadata.get("usd_spent"), "usd_spent")
-    if usd is not None:
-        return usd
-    credits = _figure(metadata.get("credits_used"), "credits_used")
-    return None if credits is None else credits / CREDITS_PER_USD
+def provider_usd(metadata: Mapping[str, Any], units: Mapping[str, float] = _UNITS) -> float | None:
+    """The provider's own figure from ``response_metadata`` in USD: the first key of `units`
+    (the provider's `cost_units`: key -> USD per unit) that holds a number; None when it
+    reported none (a figure that is not a finite number >= 0 is ignored with a warning)."""
+    for key, usd_per_unit in units.items():
+        figure = _figure(metadata.get(key), key)
+        if figure is not None:
+            return figure * usd_per_unit
+    return None
 
 
 def price_usd(usage: Mapping[str, Any], price: Price) -> float:
@@ -141,10 +134,13 @@ def price_usd(usage: Mapping[str, Any], price: Price) -> float:
 
 
 def response_cost(
-    metadata: Mapping[str, Any], usage: Mapping[str, Any] | None, price: Price | None
+    metadata: Mapping[str, Any],
+    usage: Mapping[str, Any] | None,
+    price: Price | None,
+    units: Mapping[str, float] = _UNITS,
 ) -> dict[str, Any] | None:
     """``{"usd", "source"}`` for one response, or None when nothing is known."""
-    usd = provider_usd(metadata)
+    usd = provider_usd(metadata, units)
     if usd is not None:
         return {"usd": usd, "source": "provider"}
     if usage is not None and price is not None:
@@ -153,10 +149,12 @@ def response_cost(
     return None
 
 
-def attach_cost(message: BaseMessage, price: Price | None) -> None:
+def attach_cost(
+    message: BaseMessage, price: Price | None, units: Mapping[str, float] = _UNITS
+) -> None:
     """Set ``message.response_metadata["cost"]`` from its metadata and usage, when known."""
     usage = message.usage_metadata if isinstance(message, AIMessage) else None
-    cost = response_cost(message.response_metadata, usage, price)
+    cost = response_cost(message.response_metadata, usage, price, units)
     if cost is not None:
         message.response_metadata["cost"] = cost
 
@@ -164,16 +162,17 @@ def attach_cost(message: BaseMessage, price: Price | None) -> None:
 class StreamCost:
     """Collects a stream's provider figures and usage; ``chunk()`` reports its cost once."""
 
-    __slots__ = ("_metadata", "_price", "_usage")
+    __slots__ = ("_metadata", "_price", "_units", "_usage")
 
-    def __init__(self, price: Price | None) -> None:
+    def __init__(self, price: Price | None, units: Mapping[str, float] = _UNITS) -> None:
         self._price = price
+        self._units = units
         self._metadata: dict[str, Any] = {}
         self._usage: Mapping[str, Any] | None = None
 
     def observe(self, message: BaseMessage) -> None:
         md = message.response_metadata
-        for key in PROVIDER_COST_KEYS:
+        for key in self._units:
             if key in md:
                 self._metadata[key] = md[key]
         if isinstance(message, AIMessageChunk) and message.usage_metadata:
@@ -181,7 +180,7 @@ class StreamCost:
 
     def chunk(self) -> ChatGenerationChunk | None:
         """The closing chunk carrying ``response_metadata["cost"]``, or None when unknown."""
-        cost = response_cost(self._metadata, self._usage, self._price)
+        cost = response_cost(self._metadata, self._usage, self._price, self._units)
         if cost is None:
             return None
         return ChatGenerationChunk(
@@ -189,16 +188,14 @@ class StreamCost:
         )
 
 
-def mark_cached(generations: Sequence[Generation]) -> None:
+def mark_cached(
+    generations: Sequence[Generation], keys: Sequence[str] = PROVIDER_COST_KEYS
+) -> None:
     """A reply from a LangChain cache cost nothing now: ``cost`` 0 USD from ``"cache"``,
-    and the provider's figures of the original call removed."""
+    and the provider's figures of the original call (its `keys`) removed."""
     for gen in generations:
         if isinstance(gen, ChatGeneration):
-            md = {
-                k: v
-                for k, v in gen.message.response_metadata.items()
-                if k not in PROVIDER_COST_KEYS
-            }
+            md = {k: v for k, v in gen.message.response_metadata.items() if k not in keys}
             md["cost"] = {"usd": 0.0, "source": "cache"}
             gen.message = gen.message.model_copy(update={"response_metadata": md})
 

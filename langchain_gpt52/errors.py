@@ -20,7 +20,9 @@ Every failure surfaces as one of these types; each also subclasses the matching
     (any other status, e.g. 405 or 418, or a 3xx redirect, is a plain APIStatusError: not
     retryable; 413 and 415 are BadRequestError)
 
-    RefusalError (OutputParserException)              structured output the model refused to give
+    RefusalError (OutputParserException,              structured output the model refused to give
+                  ModelRefusalError)
+    CutReplyError (OutputParserException)             structured output cut by the token limit
 
 Messages carry the provider, the status, the provider's own error text and its request id; they
 never carry the API key (the transport redacts it from anything the provider echoes back).
@@ -31,8 +33,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from langchain_core import exceptions as core
 from pydantic import SecretStr, ValidationError
@@ -43,23 +46,17 @@ __all__ = [
     "APIError",
     "APIResponseValidationError",
     "APIStatusError",
+    "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
     "ContextOverflowError",
+    "CutReplyError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RefusalError",
-    "error_from_response",
-    "error_in_body",
-    "network_error",
-    "parse_error_body",
-    "redact_headers",
-    "redact_text",
-    "redact_validation_error",
-    "request_id_from_headers",
 ]
 
 
@@ -167,15 +164,37 @@ class InternalServerError(APIStatusError, core.ModelAPIError):
     is_retryable = True
 
 
-class RefusalError(core.OutputParserException):
-    """The model refused to produce the requested structured output."""
+if TYPE_CHECKING:
+    _CoreRefusal = core.ModelRefusalError
+else:
 
-    def __init__(self, refusal: str) -> None:
-        super().__init__(f"The model refused to answer with structured output: {refusal}")
+    class _NoCoreRefusal(Exception):
+        """Stands in for `ModelRefusalError` under a langchain-core without it."""
+
+    _CoreRefusal = getattr(core, "ModelRefusalError", _NoCoreRefusal)
+
+
+class RefusalError(core.OutputParserException, _CoreRefusal):
+    """The model refused to produce the requested structured output.
+
+    Also a `langchain_core.exceptions.ModelRefusalError` (where the installed langchain-core
+    has it), so code that handles refusals across providers catches it; `raw_message` is the
+    reply that carried the refusal (None when not known).
+    """
+
+    def __init__(self, refusal: str, *, raw_message: Any = None) -> None:
+        core.OutputParserException.__init__(
+            self, f"The model refused to answer with structured output: {refusal}"
+        )
         self.refusal = refusal
+        self.raw_message = raw_message
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (type(self), self.args, dict(self.__dict__))
+
+
+class CutReplyError(core.OutputParserException):
+    """The reply was cut by the output token limit before the structured output was whole."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
@@ -199,20 +218,20 @@ _CONTEXT_OVERFLOW = re.compile(
 )
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"<[^>]+>")
-_REQUEST_ID_HEADERS = ("x-inference-id", "x-request-id", "request-id", "x-oxen-request-id")
 
 
-def _text(value: Any) -> str | None:
-    """A readable string from a string, a list of strings/objects, or None."""
+def error_text(value: Any) -> str | None:
+    """A readable string from a string, a list of strings/objects (`path: message` for an
+    object with a path, as validation issues come), or None."""
     if value is None:
         return None
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, list):
-        parts = [p for p in (_text(v) for v in value) if p]
+        parts = [p for p in (error_text(v) for v in value) if p]
         return "; ".join(parts) or None
     if isinstance(value, Mapping):
-        msg = _text(value.get("message"))
+        msg = error_text(value.get("message"))
         path = value.get("path")
         if msg and path:
             where = ".".join(str(p) for p in path) if isinstance(path, list) else str(path)
@@ -221,15 +240,111 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
-    """Read ``(message, code, request_id)`` from any error body either provider documents.
+def error_status(value: Any) -> int | None:
+    """An HTTP error status (400-599) from an int or a string of digits, else None."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if type(value) is int and 400 <= value <= 599:
+        return value
+    return None
 
-    Shapes: OpenAI ``{"error": {"message", "type", "code", "param"}}``; AI/ML API NestJS
-    ``{"message", "path", "requestId", "statusCode"}`` and its zod shape
-    ``{"title", "message", "error": {"name", "message", "data": [{"path", "message"}]}}``;
-    Oxen.ai ``{"error": {"type", "title", "detail"}, "status_message"}`` and
-    ``{"error": {"message"}}``; ``{"detail": ...}``; plain text or an HTML error page.
-    """
+
+class ErrorFields(NamedTuple):
+    """What an error body says: the provider's message, its error code, the request id and an
+    HTTP error status the body carries (a 2xx body or a stream chunk that stands for an error)."""
+
+    message: str | None = None
+    code: str | None = None
+    request_id: str | None = None
+    status: int | None = None
+
+
+def joined_message(outer: str | None, inner: str | None) -> str | None:
+    """An outer message and an inner one as one text, without saying the same thing twice."""
+    if not outer or not inner:
+        return inner or outer
+    if inner in outer:
+        return outer
+    if outer in inner or len(outer) >= 200:
+        return inner
+    return f"{outer}: {inner}"
+
+
+def _problem_message(obj: Mapping[str, Any]) -> str | None:
+    """`message`, else a problem-details `title: detail` (RFC 9457), of an error object."""
+    message = error_text(obj.get("message"))
+    if message:
+        return message
+    detail, title = error_text(obj.get("detail")), error_text(obj.get("title"))
+    if detail and title and title != detail:
+        return f"{title}: {detail}"
+    return detail or title
+
+
+def openai_error_fields(body: Mapping[str, Any]) -> ErrorFields:
+    """The default error reader: OpenAI's `{"error": {"message", "type", "code", "param"}}`, a
+    plain `{"error": "..."}`, `{"message"}` and problem details (`title`, `detail`, `status`)
+    at the top level or under `error`."""
+    err = body.get("error")
+    code: str | None = None
+    if isinstance(err, Mapping):
+        code = error_text(err.get("code")) or error_text(err.get("type"))
+        inner = _problem_message(err)
+    else:
+        inner = error_text(err)
+    return ErrorFields(
+        message=joined_message(_problem_message(body), inner),
+        code=code or error_text(body.get("code")),
+        request_id=error_text(body.get("request_id")),
+        status=error_status(body.get("status")),
+    )
+
+
+class ErrorSource(Protocol):
+    """What the error mapping reads of a provider; a `Provider` descriptor is one."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name in messages."""
+        ...
+
+    @property
+    def request_id_headers(self) -> tuple[str, ...]:
+        """Response headers holding its request id, in order of preference."""
+        ...
+
+    @property
+    def status_hints(self) -> Mapping[int, str]:
+        """What an error status means on this provider."""
+        ...
+
+    @property
+    def error_fields(self) -> Callable[[Mapping[str, Any]], ErrorFields]:
+        """Its reader of an error body object."""
+        ...
+
+
+@dataclass(frozen=True)
+class NamedProvider:
+    """A provider known only by its name: OpenAI's error shape and `x-request-id`."""
+
+    name: str
+    request_id_headers: tuple[str, ...] = ("x-request-id",)
+    status_hints: Mapping[int, str] = field(default_factory=dict)
+    error_fields: Callable[[Mapping[str, Any]], ErrorFields] = openai_error_fields
+
+
+def error_source(provider: ErrorSource | str) -> ErrorSource:
+    """`provider` as an `ErrorSource` (a name alone reads OpenAI's shapes)."""
+    return NamedProvider(provider) if isinstance(provider, str) else provider
+
+
+_GENERIC = NamedProvider("the provider")
+
+
+def parse_error_body(body: Any, provider: ErrorSource | str = _GENERIC) -> ErrorFields:
+    """Read an error body (JSON bytes, text, an HTML error page or decoded JSON) with the
+    provider's reader of error objects (`error_fields` of its descriptor)."""
     if isinstance(body, (bytes, bytearray)):
         raw = bytes(body).decode("utf-8", "replace")
         try:
@@ -239,67 +354,31 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
     if isinstance(body, str):
         text = body.strip()
         if not text:
-            return None, None, None
+            return ErrorFields()
         if "<" in text and ">" in text:
             found = _HTML_TITLE.search(text)
             text = found.group(1) if found else _HTML_TAG.sub(" ", text)
             text = " ".join(text.split())
-        return (text[:500] or None), None, None
+        return ErrorFields(message=text[:500] or None)
     if not isinstance(body, Mapping):
-        return (_text(body) if body is not None else None), None, None
-
-    request_id = body.get("requestId") or body.get("request_id")
-    request_id = str(request_id) if request_id else None
-    code: str | None = None
-    message: str | None = None
-    err = body.get("error")
-    if isinstance(err, Mapping):
-        code = _text(err.get("code")) or _text(err.get("type")) or _text(err.get("name"))
-        details = _text(err.get("data"))
-        err_message = _text(err.get("message"))
-        if details and err_message and err_message.startswith(("[", "{")):
-            err_message = None  # zod's JSON dump of the issues that ``data`` already lists
-        head = err_message or _text(err.get("detail")) or _text(err.get("title"))
-        err_title = _text(err.get("title"))
-        if head and err_title and err_title != head and err.get("detail") is not None:
-            head = f"{err_title}: {head}"
-        message = head
-        if details and details != head:
-            message = f"{head} ({details})" if head else details
-        outer = _text(body.get("message"))
-        if outer and message and message in outer:
-            message = outer  # the outer message already says it (zod: "Body validation ...")
-        elif outer and message and outer not in message and len(outer) < 200:
-            message = f"{outer}: {message}"
-        message = message or outer or _text(body.get("status_message"))
-    elif isinstance(err, str):
-        message = _text(err)
-    if message is None:
-        message = (
-            _text(body.get("message"))
-            or _text(body.get("detail"))
-            or _text(body.get("status_message"))
-            or _text(body.get("title"))
-        )
-    if code is None:
-        code = _text(body.get("code"))
-    return message, code, request_id
+        return ErrorFields(message=error_text(body) if body is not None else None)
+    return error_source(provider).error_fields(body)
 
 
-def request_id_from_headers(headers: Mapping[str, str] | None) -> str | None:
-    """The provider's request id from response headers (``x-inference-id`` on AI/ML API,
-    ``x-request-id``, ``request-id`` or ``x-oxen-request-id`` elsewhere), or None.
+def request_id_from_headers(headers: Mapping[str, str] | None, names: Sequence[str]) -> str | None:
+    """The first of the headers `names` (a provider's `request_id_headers`) that is set, or
+    None.
 
-    ``httpx.Headers`` match names in any case; so does a plain dict here.
+    `httpx.Headers` match names in any case; so does a plain dict here.
     """
     if not headers:
         return None
-    for name in _REQUEST_ID_HEADERS:
+    for name in names:
         value = headers.get(name)
         if value:
             return str(value)
     lowered = {str(k).lower(): v for k, v in headers.items()}  # a dict with other cases
-    for name in _REQUEST_ID_HEADERS:
+    for name in names:
         value = lowered.get(name)
         if value:
             return str(value)
@@ -317,34 +396,27 @@ def _decoded(body: Any) -> Any:
         return raw
 
 
-_STATUS_HINTS: dict[str, Mapping[int, str]] = {}
-"""Provider name -> what an error status means there (filled from the provider descriptors)."""
-
-
-def register_status_hints(provider: str, hints: Mapping[int, str]) -> None:
-    """Let errors from ``provider`` explain its statuses (called by each ``Provider``)."""
-    if hints:
-        _STATUS_HINTS[provider] = hints
-
-
 def error_from_response(
     status: int,
     body: Any,
     headers: Mapping[str, str],
     *,
-    provider: str,
+    provider: ErrorSource | str,
     where: str | None = None,
 ) -> APIStatusError:
     """Pure: an error status, body and headers -> the typed exception to raise.
 
-    ``where`` tells where a status that was not the HTTP status came from (an error object in a
-    2xx body, say: ``"in the body of an HTTP 200 response"``).
+    `provider` is the descriptor whose error shape, request-id headers and status hints apply
+    (a name alone: OpenAI's). `where` tells where a status that was not the HTTP status came
+    from (an error object in a 2xx body, say: `"in the body of an HTTP 200 response"`).
     """
+    source = error_source(provider)
     json_body = _decoded(body)
-    message, code, request_id = parse_error_body(json_body)
-    request_id = request_id or request_id_from_headers(headers)
+    message, code, request_id, _ = parse_error_body(json_body, source)
+    request_id = request_id or request_id_from_headers(headers, source.request_id_headers)
     cls = _STATUS_CLASSES.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    meaning = _STATUS_HINTS.get(provider, {}).get(status)
+    meaning = source.status_hints.get(status)
+    name = source.name
     hint = f" ({meaning})" if meaning else " (check the API key)" if status == 401 else ""
     if cls is BadRequestError and (
         (code and "context_length" in code) or (message and _CONTEXT_OVERFLOW.search(message))
@@ -353,9 +425,9 @@ def error_from_response(
     origin = f" ({where})" if where else ""
     if 300 <= status < 400:
         location = headers.get("location") or "(no Location header)"
-        text = f"{provider} returned HTTP {status}{origin}: redirected to {location}: fix base_url"
+        text = f"{name} returned HTTP {status}{origin}: redirected to {location}: fix base_url"
     else:
-        text = f"{provider} returned HTTP {status}{origin}{hint}: {message or 'no error message'}"
+        text = f"{name} returned HTTP {status}{origin}{hint}: {message or 'no error message'}"
     if code and code not in text:
         text += f" [code: {code}]"
     if request_id:
@@ -370,46 +442,36 @@ def error_from_response(
     )
 
 
-def _status_in_body(data: Mapping[str, Any]) -> int | None:
-    """An HTTP error status an error body carries (AI/ML API ``statusCode``, ``status``)."""
-    for key in ("statusCode", "status"):
-        value = data.get(key)
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if type(value) is int and 400 <= value <= 599:
-            return value
-    return None
-
-
 def error_in_body(
     data: Any,
     headers: Mapping[str, str] | None = None,
     *,
-    provider: str,
+    provider: ErrorSource | str,
     where: str,
 ) -> APIError | None:
     """Pure: the error a 2xx body or a stream chunk stands for, or None when it is not one.
 
-    An object with no (non-empty) ``choices`` and either an ``error`` or an HTTP error status
-    (``{"message": "Model is under maintenance", "statusCode": 500}``) is an error: with a
-    status, the typed status error (a 500 is ``InternalServerError``, a 429
-    ``RateLimitError``); without one, ``APIResponseValidationError``. Either carries the
-    provider's own message (``parse_error_body``) and request id.
+    An object with no (non-empty) `choices` and either an `error` or an HTTP error status (as
+    the provider's error reader finds it: AI/ML API's
+    `{"message": "Model is under maintenance", "statusCode": 500}`) is an error: with a
+    status, the typed status error (a 500 is `InternalServerError`, a 429 `RateLimitError`);
+    without one, `APIResponseValidationError`. Either carries the provider's own message and
+    request id.
     """
     if not isinstance(data, Mapping):
         return None
     choices = data.get("choices")
     if isinstance(choices, list) and choices:
         return None
-    status = _status_in_body(data)
+    source = error_source(provider)
+    message, code, request_id, status = source.error_fields(data)
     if status is None and not data.get("error"):
         return None
     hdrs: Mapping[str, str] = headers if headers is not None else {}
     if status is not None:
-        return error_from_response(status, data, hdrs, provider=provider, where=where)
-    message, code, request_id = parse_error_body(data)
-    request_id = request_id or request_id_from_headers(hdrs)
-    text = f"{provider} returned an error {where}: {message or 'no error message'}"
+        return error_from_response(status, data, hdrs, provider=source, where=where)
+    request_id = request_id or request_id_from_headers(hdrs, source.request_id_headers)
+    text = f"{source.name} returned an error {where}: {message or 'no error message'}"
     if code and code not in text:
         text += f" [code: {code}]"
     if request_id:

@@ -201,7 +201,7 @@ def _settle(url: str, data: Any, etag: str | None, kept: tuple[str, Any] | None)
 def _transport(chat: BaseChatGPT52) -> tuple[Transport, bool]:
     """The transport for the models routes, and whether it is a keyless one made for this call
     (to be closed after it)."""
-    spec = chat._spec
+    spec = chat.provider
     if chat.api_key is not None or spec.models_key:
         return chat._get_transport(), False
     assert chat.base_url is not None
@@ -226,7 +226,7 @@ def _transport(chat: BaseChatGPT52) -> tuple[Transport, bool]:
 
 def get_json(chat: BaseChatGPT52, model_id: str | None = None) -> Any:
     """`GET` the models list (no `model_id`) or one model's route, decoded."""
-    path = route(chat._spec, model_id)
+    path = route(chat.provider, model_id)
     transport, keyless = _transport(chat)
     url = transport.base_url + path
     kept = _kept(url)
@@ -240,7 +240,7 @@ def get_json(chat: BaseChatGPT52, model_id: str | None = None) -> Any:
 
 async def aget_json(chat: BaseChatGPT52, model_id: str | None = None) -> Any:
     """`get_json` for async code."""
-    path = route(chat._spec, model_id)
+    path = route(chat.provider, model_id)
     transport, keyless = _transport(chat)
     url = transport.base_url + path
     kept = _kept(url)
@@ -275,14 +275,14 @@ async def aget_model_details(chat: BaseChatGPT52, model_id: str | None = None) -
 
 
 def _models(chat: BaseChatGPT52, data: Any) -> list[ModelDetails]:
-    models = parse_model_list(data, chat._spec.model_reader)
+    models = parse_model_list(data, chat.provider.model_reader)
     for details in models:
         remember(chat.base_url, details)
     return models
 
 
 def _one(chat: BaseChatGPT52, data: Any, model_id: str) -> ModelDetails:
-    spec = chat._spec
+    spec = chat.provider
     details = pick_model(data, model_id, spec.name, spec.model_reader)
     remember(chat.base_url, details)
     return details

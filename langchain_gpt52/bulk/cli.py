@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.base_url:
         kwargs["base_url"] = args.base_url
     with ExitStack() as stack:
-        if args.offline or (not os.environ.get(cls._spec.key_env) and args.base_url is None):
+        if args.offline or (not os.environ.get(cls.provider.key_env) and args.base_url is None):
             from langchain_gpt52.testing import Emulator
 
             emu = stack.enter_context(Emulator())
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             route = _EMULATED[args.provider]
             kwargs.update(base_url=emu.base_url(route), api_key=emu.api_key)
             if args.provider == "gpt52":
-                kwargs.setdefault("model", ChatAIMLAPI._spec.default_model)
+                kwargs.setdefault("model", ChatAIMLAPI.provider.default_model)
             print(f"[offline] answering with the built-in emulator at {emu.url}", file=sys.stderr)
         try:
             model = cls(**kwargs)

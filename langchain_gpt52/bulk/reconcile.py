@@ -22,7 +22,7 @@ async def succeeded_client_ids(model: BaseChatModel, *, period: str = "7d") -> s
     """Client request ids of the requests that succeeded in the last `period`, from every
     member with a request log; `ValueError` when no member's provider has one."""
     members = model.models if isinstance(model, ChatGPT52Failover) else [model]
-    logged = [m for m in members if isinstance(m, BaseChatGPT52) and m._spec.usage_logs_route]
+    logged = [m for m in members if isinstance(m, BaseChatGPT52) and m.provider.usage_logs_route]
     if not logged:
         raise ValueError(
             "reconcile=True needs a provider with a request log (AI/ML API's GET /v2/logs); "
@@ -35,7 +35,7 @@ async def succeeded_client_ids(model: BaseChatModel, *, period: str = "7d") -> s
 
 
 async def _member_ids(member: BaseChatGPT52, period: str) -> set[str]:
-    spec = member._spec
+    spec = member.provider
     assert member.base_url is not None and spec.usage_logs_route is not None
     url = httpx2.URL(member.base_url).copy_with(path=spec.usage_logs_route, query=None)
     secret = member.api_key.get_secret_value() if member.api_key is not None else ""
@@ -58,7 +58,7 @@ async def _member_ids(member: BaseChatGPT52, period: str) -> set[str]:
                 ) from None
             if resp.status_code != 200:
                 raise error_from_response(
-                    resp.status_code, resp.content, resp.headers, provider=spec.name
+                    resp.status_code, resp.content, resp.headers, provider=spec
                 )
             page = resp.json()
             for row in page.get("data") or []:

@@ -83,7 +83,7 @@ class RowCall:
     def served_by(self, message: BaseMessage) -> str | None:
         served = message.response_metadata.get("served_by")
         if served is None and isinstance(self.model, BaseChatGPT52):
-            served = f"{self.model._spec.ls_provider}/{self.model.model_name}"
+            served = f"{self.model.provider.ls_provider}/{self.model.model_name}"
         return served
 
 

@@ -16,6 +16,7 @@ from langchain_gpt52 import _wire, cost
 from langchain_gpt52._prices import Price
 from langchain_gpt52._stop import StopFilter, cut_at_stop
 from langchain_gpt52.errors import APIResponseValidationError, request_id_from_headers
+from langchain_gpt52.providers import Provider
 
 __all__ = ["ChunkStep", "cut_result_at_stop", "strict_result"]
 
@@ -56,17 +57,15 @@ def strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
     )
 
 
-_COST_KEYS = cost.PROVIDER_COST_KEYS
-
-
 class ChunkStep:
     """Per-stream state shared by ``_stream`` and ``_astream``: chunk JSON -> generation chunks.
 
     Applies client-side stop sequences, and keeps every string in ``response_metadata`` on
     one chunk only (langchain-core concatenates strings when it merges chunks): the header
     facts go on the first finish chunk, a repeated finish (some providers send it again on the
-    usage chunk) loses its metadata, and the provider's credits are reported once, from
-    ``meta.usage`` or, failing that, from the response headers at the end.
+    usage chunk) loses its metadata, and the provider's cost figures (its descriptor's
+    `cost_units` keys) are reported once, from the body (`meta.usage` on AI/ML API) or, failing
+    that, from the response headers at the end.
 
     The closing chunk (`chunk_position="last"`, from `end`) carries what is said once per call:
     the finish chunk's `response_metadata` and `finish_reason`, the `usage_metadata`, the
@@ -77,6 +76,7 @@ class ChunkStep:
     __slots__ = (
         "_choice_seen",
         "_cost",
+        "_cost_keys",
         "_filter",
         "_finished",
         "_headers",
@@ -89,6 +89,7 @@ class ChunkStep:
         "_named",
         "_nameless",
         "_output_seen",
+        "_provider",
         "_reasoning_seen",
     )
 
@@ -97,8 +98,12 @@ class ChunkStep:
         stop: list[str] | None,
         headers_md: Callable[[Mapping[str, str]], dict[str, Any]],
         price: Price | None = None,
+        provider: Provider | None = None,
     ) -> None:
-        self._meter = cost.StreamCost(price)
+        self._provider = provider
+        units = provider.cost_units if provider is not None else {}
+        self._cost_keys = tuple(units)
+        self._meter = cost.StreamCost(price, units)
         self._filter = StopFilter(stop) if stop else None
         self._headers_md = headers_md
         self._finished = False
@@ -121,14 +126,15 @@ class ChunkStep:
 
     def _invalid(self, exc: APIResponseValidationError) -> APIResponseValidationError:
         """``exc`` with the response's request id (the pure parsers do not know it)."""
-        exc.request_id = exc.request_id or request_id_from_headers(self._headers)
+        names = self._provider.request_id_headers if self._provider is not None else ()
+        exc.request_id = exc.request_id or request_id_from_headers(self._headers, names)
         return exc
 
     def _metadata_once(
         self, md: dict[str, Any], info: dict[str, Any] | None, headers: Mapping[str, str]
     ) -> bool:
         """Drop what an earlier chunk already reported; True for the (first) finish chunk."""
-        for key in _COST_KEYS:
+        for key in self._cost_keys:
             if key in md:
                 if key in self._cost:
                     del md[key]
@@ -137,14 +143,14 @@ class ChunkStep:
         if "finish_reason" not in md:
             return False
         if self._finished:
-            for key in [k for k in md if k != "model_provider" and k not in _COST_KEYS]:
+            for key in [k for k in md if k != "model_provider" and k not in self._cost_keys]:
                 del md[key]
             if info:
                 info.pop("finish_reason", None)
             return False
         self._finished = True
         for key, value in self._headers_md(headers).items():
-            if key not in _COST_KEYS:
+            if key not in self._cost_keys:
                 md.setdefault(key, value)
         return True
 
@@ -156,7 +162,7 @@ class ChunkStep:
             self._output_seen = self._output_seen or bool(text)
             return [ChatGenerationChunk(message=AIMessageChunk(content=text))]
         try:
-            chunk = _wire.chunk_to_generation(data)
+            chunk = _wire.chunk_to_generation(data, self._provider)
         except APIResponseValidationError as exc:
             raise self._invalid(exc) from None
         if not self._choice_seen and _readable_choice(data.get("choices")):
@@ -286,7 +292,9 @@ class ChunkStep:
         if rest:
             tail.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
         if self._headers is not None and not self._cost:
-            spent = {k: v for k, v in self._headers_md(self._headers).items() if k in _COST_KEYS}
+            spent = {
+                k: v for k, v in self._headers_md(self._headers).items() if k in self._cost_keys
+            }
             if spent:
                 self._held_md.setdefault("model_provider", "openai")
                 self._held_md.update(spent)

@@ -214,7 +214,7 @@ class ChatAIMLAPI(BaseChatGPT52):
         `PermissionDeniedError` saying so.
     """
 
-    _spec: ClassVar[Provider] = AIMLAPI
+    provider: ClassVar[Provider] = AIMLAPI
 
     def list_models(self) -> list[ModelDetails]:
         """The models AI/ML API serves (`GET {base_url}/models?include=pricing,...`, no key

@@ -102,11 +102,14 @@ _SYNONYMS = {
 class BaseChatGPT52(GenerationFields, BaseChatModel):
     """Shared implementation behind ``ChatAIMLAPI``, ``ChatOxen`` and ``ChatGPT52``.
 
-    A subclass sets ``_spec``, a ``langchain_gpt52.providers.Provider`` (defaults, env vars,
-    documented request fields, model catalog); everything else is shared.
+    A subclass sets `provider`, a `langchain_gpt52.providers.Provider` (defaults, env vars,
+    documented request fields, model catalog, error and cost shapes); everything else is shared.
     """
 
-    _spec: ClassVar[Provider]
+    provider: ClassVar[Provider]
+    """The provider descriptor: what this class knows about its provider, as data
+    (`ChatAIMLAPI.provider.default_base_url`, `.request_id_headers`, `.models_route`, its
+    model catalog `.models`)."""
 
     model_name: str = Field(default="", alias="model")
     """Model id sent to the provider (also readable as ``llm.model``)."""
@@ -166,7 +169,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             super().__init__(**data)
         except ValidationError as exc:
             # A mistake next to a valid key must not print the key (pydantic shows the input).
-            env = os.environ.get(self._spec.key_env)
+            env = os.environ.get(self.provider.key_env)
             keys = secrets_in(data.get("api_key")) + secrets_in(env)
             raise redact_validation_error(exc, keys) from None
 
@@ -183,7 +186,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         if not isinstance(values, dict):
             return values
         _refuse_unknown(cls, values)
-        spec = cls._spec
+        spec = cls.provider
         values = dict(values)
         if not (values.get("model") or values.get("model_name")):
             if spec.default_model is None:
@@ -208,10 +211,10 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     @model_validator(mode="after")
     def _check_fields(self) -> BaseChatGPT52:
-        if self.use_developer_role and not self._spec.developer_role:
-            raise ValueError(f"{self._spec.name} does not accept the 'developer' role")
+        if self.use_developer_role and not self.provider.developer_role:
+            raise ValueError(f"{self.provider.name} does not accept the 'developer' role")
         check_request(
-            self._spec,
+            self.provider,
             self.model_name,
             {**self._params(), "client_request_id": self.client_request_id},
         )
@@ -241,7 +244,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": self._spec.key_env}
+        return {"api_key": self.provider.key_env}
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -253,7 +256,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     @property
     def _llm_type(self) -> str:
-        return f"{self._spec.ls_provider}-chat"
+        return f"{self.provider.ls_provider}-chat"
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -287,16 +290,16 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         return {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        return _profile(self._spec, self.model_name)
+        return _profile(self.provider, self.model_name)
 
     def _list_price(self) -> Price | None:
         """The model's list price per 1M tokens from the catalog (None when unknown)."""
-        row = self._spec.row(self.model_name)
+        row = self.provider.row(self.model_name)
         return row.price if row is not None else None
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
-            ls_provider=self._spec.ls_provider,
+            ls_provider=self.provider.ls_provider,
             ls_model_name=kwargs.get("model") or self.model_name,
             ls_model_type="chat",
         )
@@ -316,7 +319,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     @property
     def _max_tokens_param(self) -> str:
         """The body field that carries ``max_tokens`` (the one the provider documents)."""
-        return self._spec.max_tokens_field
+        return self.provider.max_tokens_field
 
     def _params(self) -> dict[str, Any]:
         """The configured completion parameters (unset ones left out), a fresh dict.
@@ -342,7 +345,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     def _new_transport(self) -> Transport:
         """The HTTP side of this instance, built once from its current fields."""
-        spec = self._spec
+        spec = self.provider
         secret = self.api_key.get_secret_value().strip() if self.api_key is not None else ""
         if not secret:
             raise ValueError(
@@ -369,7 +372,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             stream_timeout=self.stream_chunk_timeout,
             max_retries=self.max_retries,
             total_timeout=self.total_timeout,
-            provider=self._spec.name,
+            provider=self.provider,
             secret=secret,
             max_concurrency=self.max_concurrency,
             http_client=self.http_client,
@@ -384,7 +387,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         kwargs: dict[str, Any],
     ) -> _Request:
         """Messages + params + per-call kwargs -> the body, stop sequences and upstream hints."""
-        spec = self._spec
+        spec = self.provider
         kwargs.pop("ls_structured_output_format", None)
         params = self._params()
         model = kwargs.pop("model", None) or self.model_name
@@ -425,26 +428,27 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
         """Response-header facts for ``response_metadata``: request id and cost."""
-        return _header_facts(self._spec, headers)
+        return _header_facts(self.provider, headers)
 
     def _finish_result(
         self, data: Any, headers: Mapping[str, str], stop: list[str] | None
     ) -> ChatResult:
         try:
-            result = _wire.parse_completion(data, self._headers_metadata(headers))
+            result = _wire.parse_completion(data, self._headers_metadata(headers), self.provider)
         except APIResponseValidationError as exc:
-            exc.request_id = exc.request_id or request_id_from_headers(headers)
+            rid = request_id_from_headers(headers, self.provider.request_id_headers)
+            exc.request_id = exc.request_id or rid
             raise
         _warn_if_cut_empty(gen.message for gen in result.generations)
         result = cut_result_at_stop(result, stop)
         price = self._list_price()
         for gen in result.generations:
-            cost.attach_cost(gen.message, price)
+            cost.attach_cost(gen.message, price, self.provider.cost_units)
         return result
 
     def _convert_cached_generations(self, cache_val: list[Generation]) -> list[ChatGeneration]:
         generations = super()._convert_cached_generations(cache_val)
-        cost.mark_cached(generations)  # a cache hit costs nothing
+        cost.mark_cached(generations, tuple(self.provider.cost_units))  # a cache hit costs nothing
         return generations
 
     # -- invoke ----------------------------------------------------------------------------
@@ -518,7 +522,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         req = self._build_request(messages, stop, True, kwargs)
-        step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
+        step = ChunkStep(req.stop, self._headers_metadata, self._list_price(), self.provider)
         try:
             for data, headers in self._get_transport().stream(_PATH, req.body, req.headers):
                 for chunk in step(data, headers):
@@ -545,7 +549,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         req = self._build_request(messages, stop, True, kwargs)
-        step = ChunkStep(req.stop, self._headers_metadata, self._list_price())
+        step = ChunkStep(req.stop, self._headers_metadata, self._list_price(), self.provider)
         try:
             async for data, headers in self._get_transport().astream(_PATH, req.body, req.headers):
                 for chunk in step(data, headers):
@@ -809,8 +813,7 @@ def _number(value: str | None) -> float | int | None:
 def _header_facts(spec: Provider, headers: Mapping[str, str]) -> dict[str, Any]:
     """The request id and the cost headers the provider documents."""
     md: dict[str, Any] = {}
-    request_id = next((headers[h] for h in spec.request_id_headers if headers.get(h)), None)
-    request_id = request_id or request_id_from_headers(headers)
+    request_id = request_id_from_headers(headers, spec.request_id_headers)
     if request_id:
         md["request_id"] = request_id
     client_id = headers.get(spec.client_request_id_header.lower())

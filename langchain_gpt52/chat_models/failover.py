@@ -330,7 +330,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         for i, member in enumerate(self.models):
             try:
                 check_request(
-                    member._spec,
+                    member.provider,
                     member.model_name,
                     {**member._params(), **params, "stream": stream},
                 )
@@ -382,7 +382,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
     ) -> None:
         """Note a member's failure, or raise `exc` when no other member could serve."""
         member = self.models[i]
-        reason = failover_reason(exc, member._spec)
+        reason = failover_reason(exc, member.provider)
         if reason is None:
             with self._lock:
                 if isinstance(exc, APIStatusError):
@@ -413,7 +413,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
 
     def _mid_stream(self, i: int, ticket: int, exc: BaseException) -> None:
         """A member's stream broke after its first chunk: counted, not failed over."""
-        if failover_reason(exc, self.models[i]._spec) is not None:
+        if failover_reason(exc, self.models[i].provider) is not None:
             with self._lock:
                 self._breakers[i].record_failure(ticket)
 
@@ -604,7 +604,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
 
 def _label(member: BaseChatGPT52, index: int | None = None) -> str:
     """`"<ls_provider>/<model>"`, with `#<index>` when naming a member in results."""
-    label = f"{member._spec.ls_provider}/{member.model_name}"
+    label = f"{member.provider.ls_provider}/{member.model_name}"
     return label if index is None else f"{label}#{index}"
 
 

@@ -149,7 +149,7 @@ class ChatGPT52(BaseChatGPT52):
 
     """
 
-    _spec: ClassVar[Provider] = OPENAI_COMPATIBLE
+    provider: ClassVar[Provider] = OPENAI_COMPATIBLE
 
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = Field(
         default="max_completion_tokens"

@@ -165,7 +165,7 @@ class ChatOxen(BaseChatGPT52):
         `system`, and `use_developer_role=True` is rejected.
     """
 
-    _spec: ClassVar[Provider] = OXEN
+    provider: ClassVar[Provider] = OXEN
 
     def list_models(self) -> list[ModelDetails]:
         """The models Oxen.ai serves (`GET {base_url}/models`); their prices are kept for cost."""

@@ -6,7 +6,6 @@ import re
 from operator import itemgetter
 from typing import Any, Literal
 
-from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
@@ -20,15 +19,11 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel
 
-from langchain_gpt52.errors import RefusalError
+from langchain_gpt52.errors import CutReplyError, RefusalError
 
 __all__ = ["CutReplyError", "structured_output"]
 
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
-
-
-class CutReplyError(OutputParserException):
-    """The reply was cut by the output token limit before the structured output was whole."""
 
 
 def structured_output(
@@ -123,7 +118,7 @@ def _ls_schema(schema: Any) -> Any:
 def _raise_on_refusal(message: BaseMessage, *, partial: bool = False) -> BaseMessage:
     refusal = message.additional_kwargs.get("refusal")
     if refusal:
-        raise RefusalError(str(refusal))
+        raise RefusalError(str(refusal), raw_message=message)
     if (
         not partial
         and isinstance(message, AIMessage)

@@ -36,7 +36,15 @@ import h11
 from .completion import complete, stream_chunks
 from .faults import REPLACEMENTS, Fault
 from .limits import Limits, retry_after_header
-from .providers import PROVIDERS, EmulatedProvider, provider_for_path
+from .providers import (
+    PROVIDERS,
+    EmulatedProvider,
+    option_names,
+    provider_for_path,
+    provider_options,
+)
+from .providers.aimlapi_logs import ROUTE as USAGE_LOGS_ROUTE
+from .providers.aimlapi_logs import UsageLog
 from .recordings import (
     CassetteMismatch,
     Interaction,
@@ -48,8 +56,6 @@ from .recordings import (
 )
 from .rejection import RequestRejected
 from .settings import Settings
-from .usage_logs import ROUTE as USAGE_LOGS_ROUTE
-from .usage_logs import UsageLog
 
 #: Largest request body the emulator reads; larger ones get a 413 and the connection is closed.
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -385,16 +391,20 @@ class Emulator:
     Use it as a context manager (sync or async) or call :meth:`start` and :meth:`stop`. The server
     runs on its own event loop in a daemon thread; every public method is thread-safe.
 
-    ``api_key=None`` accepts any non-empty bearer token. ``credits`` is the AI/ML API balance
-    (``None``: unlimited): every answered AI/ML API chat request deducts its
-    ``meta.usage.credits_used``, and at zero or below requests get a 403.
-    ``aimlapi_done_marker=False`` ends AI/ML API streams without ``data: [DONE]``;
-    ``aimlapi_unrequested_usage=True`` sends AI/ML API's usage chunk even when not asked for.
+    ``api_key=None`` accepts any non-empty bearer token. ``credits`` is the balance of the
+    providers that bill credits (AI/ML API; ``None``: unlimited): every answered chat request of
+    such a provider deducts the credits it reports, and at zero or below requests get the
+    provider's out-of-credits error.
     ``chunk_delay`` pauses that many seconds between streamed chunks (0: none; the CLI uses 0.02
     so a terminal shows the answer arriving). ``reasoning_content`` scripts a reasoning text for
     every answer (``message.reasoning_content`` and ``delta.reasoning_content`` pieces).
-    ``oxen_schema_key`` (``"json_request_schema"``, ``"request_schema"`` or ``None`` for a null
-    schema) shapes Oxen's model bodies, which the real service sends either way.
+    Each provider's own options are keyword arguments (and attributes) named
+    ``<provider>_<option>``, declared by the options dataclass of its module under
+    ``emulator/providers/``: ``aimlapi_done_marker=False`` ends AI/ML API streams without
+    ``data: [DONE]``; ``aimlapi_unrequested_usage=True`` sends AI/ML API's usage chunk even when
+    not asked for; ``oxen_schema_key`` (``"json_request_schema"``, ``"request_schema"`` or
+    ``None`` for a null schema) shapes Oxen's model bodies, which the real service sends either
+    way.
     ``cassette`` (a file written by ``langchain_gpt52.testing.Cassette``) makes the chat routes
     answer with the recorded responses instead (matched on method, path and body; the last match
     is repeated once all are used), paced by ``chunk_delay`` or the mean recorded delay.
@@ -408,34 +418,25 @@ class Emulator:
         port: int = 0,
         api_key: str | None = "emulator-key",
         credits: int | None = None,
-        aimlapi_done_marker: bool = True,
-        aimlapi_unrequested_usage: bool = False,
         chunk_delay: float = 0.0,
         reasoning_content: str | None = None,
-        oxen_schema_key: str | None = "json_request_schema",
         cassette: str | os.PathLike[str] | None = None,
         max_recorded: int | None = 10_000,
+        **options: Any,
     ) -> None:
         if isinstance(chunk_delay, bool) or not isinstance(chunk_delay, (int, float)):
             raise TypeError(f"chunk_delay must be a number of seconds, got {chunk_delay!r}")
         if not 0 <= chunk_delay <= 10:
             raise ValueError(f"chunk_delay must be between 0 and 10 seconds, got {chunk_delay!r}")
-        if oxen_schema_key not in ("json_request_schema", "request_schema", None):
-            raise ValueError(
-                "oxen_schema_key must be 'json_request_schema', 'request_schema' or None, "
-                f"got {oxen_schema_key!r}"
-            )
         self.host = host
         self.port = port
         self.api_key = api_key
         self.settings = Settings(
             chunk_delay=float(chunk_delay),
             reasoning_content=reasoning_content,
-            aimlapi_done_marker=aimlapi_done_marker,
-            aimlapi_unrequested_usage=aimlapi_unrequested_usage,
-            oxen_schema_key=oxen_schema_key,
+            provider_options=provider_options(options),
         )
-        self._initial = (api_key, credits, replace(self.settings))
+        self._initial = (api_key, credits, self.settings.copy())
         #: recorded interactions served instead of the fake model (``cassette=``)
         self._recordings: list[Interaction] | None = (
             None if cassette is None else load(Path(cassette))
@@ -564,14 +565,27 @@ class Emulator:
             raise RuntimeError("the emulator has not been started; call start() first")
         return self._url
 
-    @property
-    def aimlapi_done_marker(self) -> bool:
-        """Whether AI/ML API streams end with ``data: [DONE]``."""
-        return self.settings.aimlapi_done_marker
+    def __getattr__(self, name: str) -> Any:
+        """``<provider>_base_url`` (``aimlapi_base_url``, ``oxen_base_url``: see
+        :meth:`base_url`) or a provider option ``<provider>_<option>``
+        (``aimlapi_done_marker``, ...)."""
+        route, _, rest = name.rpartition("_base_url")
+        if not rest and route in PROVIDERS:
+            return self.base_url(route)
+        found = option_names().get(name)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        provider, option = found
+        return getattr(self.settings.options(provider.name, provider.options_type), option)
 
-    @aimlapi_done_marker.setter
-    def aimlapi_done_marker(self, value: bool) -> None:
-        self.settings.aimlapi_done_marker = value
+    def __setattr__(self, name: str, value: Any) -> None:
+        found = option_names().get(name)
+        if found is None:
+            object.__setattr__(self, name, value)
+            return
+        provider, option = found
+        current = self.settings.options(provider.name, provider.options_type)
+        self.settings.provider_options[provider.name] = replace(current, **{option: value})
 
     @property
     def chunk_delay(self) -> float:
@@ -603,14 +617,6 @@ class Emulator:
         return provider
 
     @property
-    def aimlapi_base_url(self) -> str:
-        return self.base_url("aimlapi")
-
-    @property
-    def oxen_base_url(self) -> str:
-        return self.base_url("oxen")
-
-    @property
     def running(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive()
@@ -628,7 +634,8 @@ class Emulator:
 
     @property
     def credits(self) -> float | None:
-        """The remaining AI/ML API credit balance (``None``: unlimited)."""
+        """The remaining credit balance of the providers that bill credits (``None``:
+        unlimited)."""
         with self._lock:
             return self._credits
 
@@ -667,7 +674,7 @@ class Emulator:
             for interaction in self._recordings or []:
                 interaction.used = False
         self.api_key = api_key
-        self.settings = replace(settings)
+        self.settings = settings.copy()
         self.limits.reset()
         self.usage_log.clear()
 
@@ -823,8 +830,8 @@ class Emulator:
             with self._lock:
                 exhausted = self._credits is not None and self._credits <= 0
             if exhausted:
-                message = provider.out_of_credits_message
-                return self._error(provider, 403, message, path, request_headers)
+                status, message = provider.out_of_credits_status, provider.out_of_credits_message
+                return self._error(provider, status, message, path, request_headers)
         self.limits.count(request_headers)
         wait = self.limits.admit(body, parsed)
         if wait is not None:

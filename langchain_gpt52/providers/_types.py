@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from langchain_gpt52._prices import Price
-from langchain_gpt52.errors import register_status_hints
+from langchain_gpt52.errors import ErrorFields, openai_error_fields
 
 if TYPE_CHECKING:
     from langchain_gpt52.model_details import ModelDetails
@@ -23,6 +23,7 @@ __all__ = [
     "Provider",
     "SamplingNeedsNoReasoning",
     "UpstreamRule",
+    "no_body_cost",
 ]
 
 
@@ -181,9 +182,18 @@ FAILOVER_STATUSES: Mapping[int, str] = MappingProxyType(
 limit (5xx and network errors always fail over)."""
 
 
+def no_body_cost(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The cost reader of a provider that reports no cost in its bodies."""
+    return {}
+
+
 @dataclass(frozen=True)
 class Provider:
-    """Everything provider-specific, as data."""
+    """Everything provider-specific, as data (and the few small readers of its own shapes).
+
+    Shared code reads these fields and never tests a provider's name: adding a provider is one
+    module under `providers/` that builds one of these.
+    """
 
     name: str
     """Human name used in errors, e.g. ``"AI/ML API"``."""
@@ -199,6 +209,17 @@ class Provider:
     max_tokens_field: str = "max_tokens"
     roles: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
     request_id_headers: tuple[str, ...] = ("x-request-id",)
+    """Response headers holding the provider's request id, in order of preference (read into
+    `response_metadata["request_id"]` and onto every typed error)."""
+    error_fields: Callable[[Mapping[str, Any]], ErrorFields] = openai_error_fields
+    """Reads `(message, code, request_id, status)` out of an error body object (the default
+    reads OpenAI's shape and problem details)."""
+    body_cost: Callable[[Mapping[str, Any]], dict[str, Any]] = no_body_cost
+    """Reads the call's cost out of a response body or the last stream chunk, as
+    `response_metadata` entries."""
+    cost_units: Mapping[str, float] = field(default_factory=dict)
+    """`response_metadata` key of a cost figure -> USD per unit, most exact first (the
+    provider's own figure wins over the price table)."""
     cost_headers: Mapping[str, str] = field(default_factory=dict)
     """Response header -> ``response_metadata`` key of the call's cost."""
     status_hints: Mapping[int, str] = field(default_factory=dict)
@@ -227,9 +248,6 @@ class Provider:
     user_parts: frozenset[str] | None = None
     """Content part types the provider's schema takes in a user message (None: every type Chat
     Completions defines); other parts are refused before sending, naming message and part."""
-
-    def __post_init__(self) -> None:
-        register_status_hints(self.name, self.status_hints)
 
     @property
     def developer_role(self) -> bool:

@@ -1,4 +1,5 @@
-"""AI/ML API: its descriptor, the GPT-5.2 models it serves, and how its model list reads."""
+"""AI/ML API: its descriptor, the readers of its own shapes (error bodies, cost in bodies, its
+model list) and the GPT-5.2 models it serves."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_gpt52._prices import Price
+from langchain_gpt52.errors import (
+    ErrorFields,
+    error_status,
+    error_text,
+    joined_message,
+    openai_error_fields,
+)
 from langchain_gpt52.model_details import ModelDetails
 from langchain_gpt52.providers._openai_schema import GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
@@ -18,7 +26,59 @@ from langchain_gpt52.providers._types import (
     SamplingNeedsNoReasoning,
 )
 
-__all__ = ["AIMLAPI", "read_model", "units_to_price"]
+__all__ = [
+    "AIMLAPI",
+    "COST_UNITS",
+    "CREDITS_PER_USD",
+    "aimlapi_error_fields",
+    "meta_usage_cost",
+    "read_model",
+    "units_to_price",
+]
+
+CREDITS_PER_USD = 2_000_000
+"""AI/ML API credits per US dollar."""
+COST_UNITS = {"usd_spent": 1.0, "credits_used": 1 / CREDITS_PER_USD}
+"""Its cost figures in `response_metadata`, as USD per unit: `usd_spent` first."""
+
+
+def meta_usage_cost(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`meta.usage` (`credits_used`, `usd_spent`) of a body or the last stream chunk."""
+    meta = body.get("meta")
+    usage = meta.get("usage") if isinstance(meta, Mapping) else None
+    if not isinstance(usage, Mapping):
+        return {}
+    return {k: usage[k] for k in ("credits_used", "usd_spent") if _is_number(usage.get(k))}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _zod_message(body: Mapping[str, Any], err: Mapping[str, Any]) -> str | None:
+    """A zod validation error: the outer message, the error's and its issues by field path."""
+    issues = error_text(err.get("data"))
+    head = error_text(err.get("message"))
+    if head and head.startswith(("[", "{")):
+        head = None  # zod's JSON dump of the issues that `data` already lists
+    inner = f"{head} ({issues})" if head and issues and issues != head else head or issues
+    return joined_message(error_text(body.get("message")), inner)
+
+
+def aimlapi_error_fields(body: Mapping[str, Any]) -> ErrorFields:
+    """AI/ML API's error bodies: NestJS `{"message", "path", "requestId", "statusCode"}`, zod
+    `{"title", "status", "message", "error": {"name", "message", "data": [issues]}}`, and
+    OpenAI's shape (upstream errors passed through)."""
+    fields = openai_error_fields(body)
+    err = body.get("error")
+    if isinstance(err, Mapping) and isinstance(err.get("data"), list):
+        code = fields.code or error_text(err.get("name"))
+        fields = fields._replace(message=_zod_message(body, err), code=code)
+    return fields._replace(
+        request_id=error_text(body.get("requestId")) or fields.request_id,
+        status=error_status(body.get("statusCode")) or fields.status,
+    )
+
 
 _SCHEMA = (
     "AI/ML API OpenAPI schema gpt-5-2 (https://raw.githubusercontent.com/aimlapi/api-docs/"
@@ -127,10 +187,13 @@ AIMLAPI = Provider(
     },
     strict_schema=True,
     request_id_headers=("x-inference-id", "x-request-id"),
+    error_fields=aimlapi_error_fields,
     cost_headers={
         "x-aimlapi-credits-used": "credits_used",
         "x-aimlapi-usd-spent": "usd_spent",
     },
+    body_cost=meta_usage_cost,
+    cost_units=COST_UNITS,
     status_hints={
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },

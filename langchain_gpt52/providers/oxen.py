@@ -1,7 +1,11 @@
-"""Oxen.ai: its descriptor and the GPT-5.2 models it serves."""
+"""Oxen.ai: its descriptor, the reader of its error bodies and the GPT-5.2 models it serves."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_gpt52.errors import ErrorFields, error_text, openai_error_fields
 from langchain_gpt52.providers._openai_schema import GPT52_EFFORTS, GPT52_PRICE, OPENAI_PARAMS
 from langchain_gpt52.providers._types import (
     FAILOVER_STATUSES,
@@ -12,7 +16,15 @@ from langchain_gpt52.providers._types import (
     SamplingNeedsNoReasoning,
 )
 
-__all__ = ["OXEN"]
+__all__ = ["OXEN", "oxen_error_fields"]
+
+
+def oxen_error_fields(body: Mapping[str, Any]) -> ErrorFields:
+    """Oxen.ai's error bodies: `{"error": {"type", "title", "detail"}, "status": "error",
+    "status_message"}` (the error's `type` is its code) and `{"error": {"message"}}`."""
+    fields = openai_error_fields(body)
+    return fields._replace(message=fields.message or error_text(body.get("status_message")))
+
 
 OXEN = Provider(
     name="Oxen.ai",
@@ -38,6 +50,7 @@ OXEN = Provider(
     strict_schema=False,
     roles=frozenset({"system", "user", "assistant", "tool"}),
     request_id_headers=("x-request-id",),
+    error_fields=oxen_error_fields,
     failover_statuses=FAILOVER_STATUSES,
     models_route="/models",
     model_route="/models/{model}",

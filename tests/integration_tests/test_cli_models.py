@@ -61,7 +61,7 @@ def test_check_reports_a_drifted_gateway(emulator: Emulator) -> None:
         *(row for row in AIMLAPI.models if row.model not in (base.model, chat.model)),
         replace(base, model="openai/gpt-5-2-turbo"),
     )
-    emulator.settings.model_rows = {"aimlapi": served}
+    emulator.aimlapi_model_rows = served
     done = _models("--check", "--base-url", emulator.aimlapi_base_url)
     assert done.returncode == 1, done.stderr
     assert "[offline]" not in done.stderr  # the gateway given, not the built-in emulator
@@ -74,7 +74,7 @@ def test_check_reports_a_drifted_gateway(emulator: Emulator) -> None:
 
 
 def test_check_reports_a_model_gone(emulator: Emulator) -> None:
-    emulator.settings.model_rows = {"aimlapi": AIMLAPI.models[1:]}
+    emulator.aimlapi_model_rows = AIMLAPI.models[1:]
     done = _models("--check", "--base-url", emulator.aimlapi_base_url)
     assert done.returncode == 1
     assert f"in the catalog, not served: {AIMLAPI.models[0].model}" in done.stderr

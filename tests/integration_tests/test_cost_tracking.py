@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from langchain_gpt52 import BudgetExceededError, ChatAIMLAPI, ChatGPT52, ChatOxen, track_cost
 from langchain_gpt52 import cost as cost_module
 from langchain_gpt52.chat_models.base import BaseChatGPT52
-from langchain_gpt52.cost import CREDITS_PER_USD, price_usd
+from langchain_gpt52.cost import price_usd
+from langchain_gpt52.providers.aimlapi import CREDITS_PER_USD
 from langchain_gpt52.testing import Emulator
 
 pytestmark = pytest.mark.integration

@@ -107,7 +107,7 @@ async def test_aimlapi_etag_revalidation(emulator: Emulator) -> None:
 def test_aimlapi_fetched_price_feeds_the_cost(emulator: Emulator) -> None:
     row = AIMLAPI.row("openai/gpt-5-2")
     assert row is not None
-    emulator.settings.model_rows = {"aimlapi": (replace(row, price=Price(3.0, 0.3, 30.0)),)}
+    emulator.aimlapi_model_rows = (replace(row, price=Price(3.0, 0.3, 30.0)),)
     llm = _aimlapi(emulator, api_key=emulator.api_key)
     details = llm.get_model_details()
     assert details.price is not None and details.price.output == pytest.approx(30.0)

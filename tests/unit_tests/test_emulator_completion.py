@@ -10,6 +10,7 @@ from langchain_gpt52.emulator.completion import complete, stream_chunks
 from langchain_gpt52.emulator.fake_model.tokens import count_tokens
 from langchain_gpt52.emulator.providers.aimlapi import MODEL as AIMLAPI_MODEL
 from langchain_gpt52.emulator.providers.aimlapi import UPSTREAM_MODEL as AIMLAPI_UPSTREAM_MODEL
+from langchain_gpt52.emulator.providers.aimlapi import AIMLAPIOptions
 from langchain_gpt52.emulator.providers.aimlapi import _credits_for as credits_for
 from langchain_gpt52.emulator.providers.oxen import MODEL as OXEN_MODEL
 from langchain_gpt52.emulator.settings import Settings
@@ -152,7 +153,8 @@ def test_aimlapi_stream_quirks(include_usage: bool | None, unrequested: bool) ->
     extra: dict[str, Any] = {"stream": True}
     if include_usage is not None:
         extra["stream_options"] = {"include_usage": include_usage}
-    settings = Settings(aimlapi_unrequested_usage=unrequested)
+    options = AIMLAPIOptions(unrequested_usage=unrequested)
+    settings = Settings(provider_options={"aimlapi": options})
     chunks = stream_chunks("aimlapi", _body("aimlapi", **extra), settings)
     for chunk in chunks:
         assert isinstance(chunk["obfuscation"], str) and chunk["obfuscation"]

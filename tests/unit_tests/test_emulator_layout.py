@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import inspect
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 import langchain_gpt52.emulator as emulator_package
-from langchain_gpt52.emulator.providers import PROVIDERS, provider_for_path, provider_named
+from langchain_gpt52.emulator import Emulator
+from langchain_gpt52.emulator.providers import (
+    PROVIDERS,
+    EmulatedProvider,
+    provider_for_path,
+    provider_named,
+)
+from langchain_gpt52.emulator.providers.aimlapi import AIMLAPI, AIMLAPIOptions
+from langchain_gpt52.emulator.providers.oxen import OxenOptions
+from langchain_gpt52.emulator.settings import Settings
 
 ROOT = Path(emulator_package.__file__).parent
 SHARED = sorted(p for p in ROOT.rglob("*.py") if "providers" not in p.parts)
@@ -34,3 +47,89 @@ def test_routes_by_prefix() -> None:
 def test_unknown_provider_name_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown provider 'openrouter'"):
         provider_named("openrouter")
+
+
+SERVING = [p for p in SHARED if p.name != "__main__.py"]  # the CLI describes the providers
+
+
+@pytest.mark.parametrize("path", SERVING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shared_code_names_no_provider(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                names.add(node.value)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    assert not [n for n in names if "aimlapi" in n.lower() or "oxen" in n.lower()]
+
+
+def test_shared_settings_hold_no_provider_option() -> None:
+    shared = {f.name for f in dataclasses.fields(Settings)}
+    assert shared == {"chunk_delay", "reasoning_content", "provider_options"}
+    parameters = inspect.signature(Emulator).parameters
+    assert not [name for name in parameters if name.startswith(tuple(PROVIDERS))]
+
+
+def test_provider_options_are_keywords_and_attributes() -> None:
+    emulator = Emulator(aimlapi_done_marker=False, oxen_schema_key="request_schema")
+    assert emulator.aimlapi_done_marker is False
+    assert emulator.settings.options("aimlapi", AIMLAPIOptions).done_marker is False
+    assert emulator.settings.options("oxen", OxenOptions).schema_key == "request_schema"
+    emulator.aimlapi_done_marker = True
+    assert emulator.settings.options("aimlapi", AIMLAPIOptions).done_marker is True
+    emulator.reset()
+    assert emulator.aimlapi_done_marker is False  # back to what the constructor was told
+
+
+def test_unknown_or_bad_provider_option_is_refused() -> None:
+    with pytest.raises(TypeError, match="unknown emulator option 'aimlapi_done'"):
+        Emulator(aimlapi_done=False)
+    emulator = Emulator()
+    with pytest.raises(ValueError, match="oxen_schema_key must be"):
+        emulator.oxen_schema_key = "schema"
+    assert emulator.oxen_schema_key == "json_request_schema"
+    with pytest.raises(AttributeError, match="no attribute 'aimlapi_nothing'"):
+        _ = emulator.aimlapi_nothing
+
+
+@dataclasses.dataclass
+class _EchoOptions:
+    greeting: str = "hello"
+
+
+class _Echo(EmulatedProvider):
+    name = "echo"
+    prefix = "/echo/v1"
+    response_model = "echo-1"
+    options_type = _EchoOptions
+
+
+def test_a_new_provider_declares_its_own_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PROVIDERS, "echo", _Echo())
+    emulator = Emulator(echo_greeting="hi")
+    assert emulator.echo_greeting == "hi"
+    with emulator:
+        assert emulator.echo_base_url == emulator.url + "/echo/v1"
+    assert emulator.settings.options("echo", _EchoOptions) == _EchoOptions("hi")
+    assert Emulator().settings.options("echo", _EchoOptions) == _EchoOptions()
+
+
+def test_out_of_credits_status_is_the_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AIMLAPI, "out_of_credits_status", 402)
+    with Emulator(credits=0) as emulator:
+        response = httpx.post(
+            emulator.aimlapi_base_url + "/chat/completions",
+            headers={"authorization": f"Bearer {emulator.api_key}"},
+            json={"model": "openai/gpt-5-2", "messages": [{"role": "user", "content": "hi"}]},
+        )
+    assert response.status_code == 402
+    assert "out of credits" in response.text

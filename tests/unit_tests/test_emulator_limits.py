@@ -96,7 +96,7 @@ def test_request_log_pages_newest_first_and_filters_by_status() -> None:
 
 
 def test_request_log_survives_scripted_cost_headers_that_are_not_numbers() -> None:
-    from langchain_gpt52.emulator.usage_logs import UsageLog
+    from langchain_gpt52.emulator.providers.aimlapi_logs import UsageLog
 
     log = UsageLog()
     for usd, credits in (("NaN", "inf"), ("-0.25", "x"), ("0.5", "1000")):

@@ -317,7 +317,7 @@ def test_routes_come_from_the_descriptor() -> None:
     seen: list[httpx.Request] = []
 
     class Moved(ChatOxen):
-        _spec = replace(OXEN, models_route="/catalogue", model_route="/catalogue/{model}/about")
+        provider = replace(OXEN, models_route="/catalogue", model_route="/catalogue/{model}/about")
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
@@ -29,6 +30,7 @@ from langchain_gpt52.errors import (
     error_from_response,
     parse_error_body,
 )
+from langchain_gpt52.providers import PROVIDERS, Provider
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -337,10 +339,12 @@ def test_chunks_parse_and_merge_or_raise_our_error(chunks: list[Any]) -> None:
 @example(body="<" * 50 + ">")
 @example(body={"error": {"data": [{"path": 5, "message": "m"}]}})
 @example(body={"error": {"message": {"message": {"message": None}}}})
-def test_parse_error_body_never_raises(body: Any) -> None:
-    message, code, request_id = parse_error_body(body)
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.ls_provider)
+def test_parse_error_body_never_raises(body: Any, provider: Provider) -> None:
+    message, code, request_id, status = parse_error_body(body, provider)
     for value in (message, code, request_id):
         assert value is None or isinstance(value, str)
+    assert status is None or 400 <= status <= 599
 
 
 @SETTINGS
@@ -348,10 +352,10 @@ def test_parse_error_body_never_raises(body: Any) -> None:
     status=st.integers(100, 599),
     body=error_body | raw_bodies,
     hdrs=headers,
-    provider=st.sampled_from(["AI/ML API", "Oxen.ai", "x"]),
+    provider=st.sampled_from([*PROVIDERS, "x"]),
 )
 def test_error_from_response_always_gives_a_status_error(
-    status: int, body: Any, hdrs: dict[str, str], provider: str
+    status: int, body: Any, hdrs: dict[str, str], provider: Provider | str
 ) -> None:
     exc = error_from_response(status, body, httpx.Headers(hdrs), provider=provider)
     assert isinstance(exc, APIStatusError)

@@ -78,7 +78,7 @@ class _Common(ChatModelUnitTests):
         assert type(loaded) is self.chat_model_class
         assert model.model_dump(exclude={"api_key"}) == loaded.model_dump(exclude={"api_key"})
         # The key is not serialized: it comes back from the provider's env var.
-        key_env = self.chat_model_class._spec.key_env
+        key_env = self.chat_model_class.provider.key_env
         assert loaded.api_key.get_secret_value() == env_params[key_env]
 
 

@@ -21,6 +21,7 @@ from langchain_gpt52.errors import (
     InternalServerError,
     RateLimitError,
 )
+from langchain_gpt52.providers import AIMLAPI
 
 KEY = "sk-STREAMSECRET-42"
 
@@ -183,7 +184,7 @@ def _event(data: Any, event: str | None = None) -> bytes:
 
 def _read(pieces: list[bytes], *, eof: bool = True) -> tuple[list[Any], bool, APIError | None]:
     """Feed each piece as one network read (then EOF), as the transport does; stop at the end."""
-    reader = StreamReader({"x-request-id": "req-7"}, provider="AI/ML API", secret=KEY)
+    reader = StreamReader({"x-request-id": "req-7"}, provider=AIMLAPI, secret=KEY)
     chunks: list[Any] = []
     for piece in [*pieces, None] if eof else pieces:
         got, done, error = reader.feed(piece)
@@ -288,7 +289,7 @@ def test_decode_body_returns_the_data() -> None:
 def test_decode_body_raises_the_error_it_stands_for_without_the_key() -> None:
     raw = json.dumps({"message": f"bad key {KEY}", "statusCode": 500}).encode()
     with pytest.raises(InternalServerError) as err:
-        decode_body(raw, {}, status=200, provider="Oxen.ai", secret=KEY.encode())
+        decode_body(raw, {}, status=200, provider=AIMLAPI, secret=KEY.encode())
     assert KEY not in str(err.value)
     with pytest.raises(APIResponseValidationError, match="not valid JSON") as bad:
         decode_body(

@@ -32,6 +32,7 @@ from langchain_gpt52.errors import (
     InternalServerError,
     RateLimitError,
 )
+from langchain_gpt52.providers import AIMLAPI, OPENAI_COMPATIBLE, OXEN
 from tests.unit_tests._chat_fakes import (
     Body,
     FakeProvider,
@@ -132,7 +133,7 @@ def make_transport(
         stream_timeout=None,
         max_retries=max_retries,
         total_timeout=total_timeout,
-        provider="AI/ML API",
+        provider=AIMLAPI,
         secret=KEY,
         max_concurrency=max_concurrency,
         http_client=client,
@@ -537,7 +538,7 @@ def key_transport(
     client: httpx.Client | None = None,
     aclient: httpx.AsyncClient | None = None,
     max_retries: int = 2,
-    provider: str = "AI/ML API",
+    provider: Any = AIMLAPI,
 ) -> Transport:
     return Transport(
         base_url=base_url,
@@ -864,11 +865,11 @@ async def test_error_object_in_a_stream_chunk(mode: str) -> None:
 
 def test_wire_error_bodies_carry_the_providers_text() -> None:
     with pytest.raises(APIResponseValidationError) as info:
-        _wire.parse_completion(OXEN_ERROR)
+        _wire.parse_completion(OXEN_ERROR, None, OXEN)
     assert "Internal Server Error: GPU lost" in str(info.value)
     assert "{'" not in str(info.value)
     with pytest.raises(InternalServerError, match="under maintenance"):
-        _wire.parse_completion(AIML_MAINTENANCE)
+        _wire.parse_completion(AIML_MAINTENANCE, None, AIMLAPI)
     with pytest.raises(APIResponseValidationError) as chunk_info:
         _wire.chunk_to_generation({"error": {"message": "boom", "type": "server_error"}})
     assert "boom" in str(chunk_info.value)
@@ -922,7 +923,7 @@ async def test_redirect_is_a_status_error(status: int, mode: str, sleeps: list[f
 def test_unmapped_4xx_is_a_final_status_error(
     status: int, cls: type[APIStatusError], retryable: bool
 ) -> None:
-    exc = errors.error_from_response(status, b'{"message": "nope"}', {}, provider="Oxen.ai")
+    exc = errors.error_from_response(status, b'{"message": "nope"}', {}, provider=OXEN)
     assert type(exc) is cls
     assert exc.is_retryable is retryable
     assert "nope" in str(exc)
@@ -937,9 +938,7 @@ def test_error_from_response_parses_the_body_once(monkeypatch: pytest.MonkeyPatc
         return real(*args, **kwargs)
 
     monkeypatch.setattr(errors.json, "loads", counting)
-    exc = errors.error_from_response(
-        400, b'{"error": {"message": "bad"}}', {}, provider="AI/ML API"
-    )
+    exc = errors.error_from_response(400, b'{"error": {"message": "bad"}}', {}, provider=AIMLAPI)
     assert exc.body == {"error": {"message": "bad"}}
     assert len(calls) == 1
 
@@ -949,10 +948,10 @@ def _examples() -> list[BaseException]:
         429,
         b'{"message": "slow down", "requestId": "r-1"}',
         httpx.Headers({"retry-after": "2", "x-inference-id": "inf-9"}),
-        provider="AI/ML API",
+        provider=AIMLAPI,
     )
     overflow = errors.error_from_response(
-        400, {"error": {"message": "maximum context length exceeded"}}, {}, provider="Oxen.ai"
+        400, {"error": {"message": "maximum context length exceeded"}}, {}, provider=OXEN
     )
     unsendable = _transport._unsendable("Oxen.ai", "Authorization")
     return [
@@ -992,30 +991,47 @@ def test_errors_pickle_and_copy(clone: str) -> None:
 # -- one request-id reader ----------------------------------------------------------------
 
 
+NAMES = ("x-inference-id", "x-request-id", "x-other-id")
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
         ({"x-inference-id": "a", "x-request-id": "b"}, "a"),
         ({"x-request-id": "b"}, "b"),
-        ({"request-id": "c"}, "c"),
-        ({"x-oxen-request-id": "d"}, "d"),
-        ({"X-Oxen-Request-Id": "d"}, "d"),  # a plain dict in another case
+        ({"x-other-id": "d"}, "d"),
+        ({"X-Other-Id": "d"}, "d"),  # a plain dict in another case
         (httpx.Headers({"X-Request-ID": "e"}), "e"),
+        ({"request-id": "c"}, None),  # not one of the names
         ({"x-request-id": ""}, None),
         ({}, None),
         (None, None),
     ],
 )
 def test_request_id_from_headers(headers: Any, expected: str | None) -> None:
-    assert errors.request_id_from_headers(headers) == expected
+    assert errors.request_id_from_headers(headers, NAMES) == expected
 
 
 @pytest.mark.parametrize("mode", STREAMS)
-async def test_stream_errors_carry_any_request_id_header(mode: str) -> None:
-    reply = _stream_reply(b"data: {oops\n\n", headers={"x-oxen-request-id": "ox-1"})
-    _, exc = await call_data(faked(FakeProvider(reply)), mode)
+@pytest.mark.parametrize(
+    ("provider", "header"),
+    [(AIMLAPI, "x-inference-id"), (OXEN, "x-request-id"), (OPENAI_COMPATIBLE, "request-id")],
+    ids=lambda p: getattr(p, "ls_provider", p),
+)
+async def test_stream_errors_carry_the_providers_request_id_header(
+    mode: str, provider: Any, header: str
+) -> None:
+    reply = _stream_reply(b"data: {oops\n\n", headers={header: "rid-1", "x-unknown-id": "no"})
+    mock = httpx.MockTransport(FakeProvider(reply))
+    transport = key_transport(
+        "https://api.example.com/v1",
+        client=httpx.Client(transport=mock),
+        aclient=httpx.AsyncClient(transport=mock),
+        provider=provider,
+    )
+    _, exc = await call_data(transport, mode)
     assert isinstance(exc, APIResponseValidationError)
-    assert exc.request_id == "ox-1"
+    assert exc.request_id == "rid-1"
 
 
 # -- pool limits by scheme ----------------------------------------------------------------

@@ -22,7 +22,6 @@ from langchain_gpt52 import ChatAIMLAPI, _wire
 from langchain_gpt52._wire import (
     build_body,
     chunk_to_generation,
-    cost_metadata,
     format_messages,
     parse_completion,
     plain_text,
@@ -30,6 +29,7 @@ from langchain_gpt52._wire import (
     usage_to_metadata,
 )
 from langchain_gpt52.errors import APIResponseValidationError
+from langchain_gpt52.providers import AIMLAPI, OXEN
 from tests.unit_tests._chat_fakes import FakeProvider, completion
 
 # -- format_messages -----------------------------------------------------------------------
@@ -289,17 +289,6 @@ def test_usage_to_metadata_shapes(usage: Any, expected: Any) -> None:
     assert usage_to_metadata(usage) == expected
 
 
-def test_cost_metadata() -> None:
-    assert cost_metadata({"meta": {"usage": {"credits_used": 409}}}) == {"credits_used": 409}
-    assert cost_metadata({"meta": {"usage": {"credits_used": 1, "usd_spent": 0.5}}}) == {
-        "credits_used": 1,
-        "usd_spent": 0.5,
-    }
-    assert cost_metadata({"meta": None}) == {}
-    assert cost_metadata({"meta": {"usage": {"credits_used": None}}}) == {}
-    assert cost_metadata({}) == {}
-
-
 # -- parse_completion ----------------------------------------------------------------------
 
 # The sample response from AI/ML API's gpt-5.2 page.
@@ -383,7 +372,7 @@ OXEN_TEXT: dict[str, Any] = {
 
 
 def test_parse_aimlapi_sample() -> None:
-    result = parse_completion(copy.deepcopy(AIMLAPI_SAMPLE), {"request_id": "inf-1"})
+    result = parse_completion(copy.deepcopy(AIMLAPI_SAMPLE), {"request_id": "inf-1"}, AIMLAPI)
     assert len(result.generations) == 1
     gen = result.generations[0]
     msg = gen.message
@@ -417,7 +406,7 @@ def test_parse_aimlapi_sample() -> None:
 
 
 def test_parse_extra_metadata_does_not_override_body() -> None:
-    result = parse_completion(copy.deepcopy(AIMLAPI_SAMPLE), {"credits_used": 1, "x": 2})
+    result = parse_completion(copy.deepcopy(AIMLAPI_SAMPLE), {"credits_used": 1, "x": 2}, AIMLAPI)
     md = result.generations[0].message.response_metadata
     assert md["credits_used"] == 409
     assert md["x"] == 2
@@ -742,9 +731,20 @@ def test_chunk_empty_returns_none(data: dict[str, Any]) -> None:
 
 
 def test_chunk_cost_on_last_chunk() -> None:
-    gen = chunk_to_generation({**_BASE, "choices": [], "meta": {"usage": {"usd_spent": 0.0021}}})
+    data = {**_BASE, "choices": [], "meta": {"usage": {"usd_spent": 0.0021}}}
+    gen = chunk_to_generation(data, AIMLAPI)
     assert gen is not None
     assert gen.message.response_metadata["usd_spent"] == 0.0021
+
+
+def test_body_cost_is_read_by_the_providers_reader() -> None:
+    # `meta.usage` is AI/ML API's: another provider's body reader does not see it.
+    data = {**_BASE, "choices": [], "meta": {"usage": {"usd_spent": 0.0021}}}
+    assert chunk_to_generation(data, OXEN) is None
+    assert chunk_to_generation(data) is None
+    body = {**copy.deepcopy(AIMLAPI_SAMPLE)}
+    md = parse_completion(body, None, OXEN).generations[0].message.response_metadata
+    assert "credits_used" not in md
 
 
 @pytest.mark.parametrize("data", [[1], "x", None])
@@ -761,7 +761,7 @@ def test_chunk_error_object() -> None:
 def _merge(chunks: list[dict[str, Any]]) -> ChatGenerationChunk:
     total: ChatGenerationChunk | None = None
     for data in chunks:
-        gen = chunk_to_generation(data)
+        gen = chunk_to_generation(data, AIMLAPI)
         if gen is None:
             continue
         total = gen if total is None else total + gen

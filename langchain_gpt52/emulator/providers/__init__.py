@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
 from .aimlapi import AIMLAPI
 from .base import EmulatedProvider
 from .oxen import Oxen
@@ -30,4 +34,39 @@ def provider_for_path(path: str) -> EmulatedProvider:
     return FALLBACK
 
 
-__all__ = ["FALLBACK", "PROVIDERS", "EmulatedProvider", "provider_for_path", "provider_named"]
+def option_names() -> dict[str, tuple[EmulatedProvider, str]]:
+    """Every provider option by its keyword name `<provider>_<option>`."""
+    return {
+        f"{provider.name}_{option.name}": (provider, option.name)
+        for provider in PROVIDERS.values()
+        for option in dataclasses.fields(provider.options_type)
+    }
+
+
+def provider_options(keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """Each provider's options object (by provider name) from keywords `<provider>_<option>`.
+
+    Raises `TypeError` naming an unknown keyword and the known ones; each options dataclass
+    checks its own values.
+    """
+    known = option_names()
+    chosen: dict[str, dict[str, Any]] = {name: {} for name in PROVIDERS}
+    for keyword, value in keywords.items():
+        if keyword not in known:
+            raise TypeError(
+                f"unknown emulator option {keyword!r}; provider options are {sorted(known)}"
+            )
+        provider, option = known[keyword]
+        chosen[provider.name][option] = value
+    return {name: PROVIDERS[name].options_type(**values) for name, values in chosen.items()}
+
+
+__all__ = [
+    "FALLBACK",
+    "PROVIDERS",
+    "EmulatedProvider",
+    "option_names",
+    "provider_for_path",
+    "provider_named",
+    "provider_options",
+]

@@ -19,6 +19,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -358,6 +359,23 @@ _OTHER_MODEL = ModelRow(
 _SECTIONS = ("pricing", "modalities", "capabilities")
 
 
+@dataclass
+class AIMLAPIOptions:
+    """AI/ML API's emulator options (`Emulator(aimlapi_<option>=...)`).
+
+    `done_marker=False` ends streams at EOF without `data: [DONE]`;
+    `unrequested_usage=True` sends the usage chunk even when the request did not ask for it
+    (`stream_options.include_usage` missing or false), as the real service may;
+    `model_rows` replaces the catalog rows of the model list.
+    """
+
+    done_marker: bool = True
+    unrequested_usage: bool = False
+    model_rows: tuple[Any, ...] | None = None
+    """The catalog rows (`ModelRow`) the model list serves instead of the package's catalog
+    (to test a client against a gateway that drifted)."""
+
+
 def _pricing(price: Price | None) -> dict[str, Any]:
     """A `pricing` block quoting `price` (the cached rate per 1,000 tokens: read with `per`)."""
     if price is None:
@@ -403,13 +421,10 @@ def model_entry(row: ModelRow, sections: Iterable[str] = _SECTIONS) -> dict[str,
 
 
 def _rows(settings: Settings | None) -> tuple[ModelRow, ...]:
-    """The rows served: the emulator's own (`Settings.model_rows["aimlapi"]`) or the package's
-    AI/ML API catalog, plus one model outside the GPT-5.2 family."""
-    rows = (settings.model_rows.get("aimlapi") if settings is not None else None) or (
-        *CATALOG.models,
-        _OTHER_MODEL,
-    )
-    return tuple(rows)
+    """The rows served: the emulator's own (`aimlapi_model_rows`) or the package's AI/ML API
+    catalog, plus one model outside the GPT-5.2 family."""
+    own = settings.options("aimlapi", AIMLAPIOptions).model_rows if settings else None
+    return tuple(own) if own else (*CATALOG.models, _OTHER_MODEL)
 
 
 def _listed(query: str) -> tuple[list[str], set[str]]:
@@ -439,6 +454,7 @@ class AIMLAPI(EmulatedProvider):
         "You are out of credits. Top up your balance to continue using the API."
     )
     chunk_logprobs_key: ClassVar[bool] = True
+    options_type: ClassVar[type[Any]] = AIMLAPIOptions
 
     def validate(self, body: dict[str, Any], path: str) -> None:
         issues = body_issues(body)
@@ -512,10 +528,10 @@ class AIMLAPI(EmulatedProvider):
         chunk["meta"] = _meta(usage)
 
     def sends_usage_chunk(self, requested: bool, settings: Settings) -> bool:
-        return requested or settings.aimlapi_unrequested_usage
+        return requested or settings.options(self.name, AIMLAPIOptions).unrequested_usage
 
     def done_marker(self, settings: Settings) -> bool:
-        return settings.aimlapi_done_marker
+        return settings.options(self.name, AIMLAPIOptions).done_marker
 
     def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
         ids, sections = _listed(query)

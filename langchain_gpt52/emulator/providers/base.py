@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..settings import Settings
+
+
+@dataclass
+class NoOptions:
+    """The options of a provider that has none of its own."""
 
 
 class EmulatedProvider:
@@ -32,9 +38,14 @@ class EmulatedProvider:
     default_max_tokens: ClassVar[int | None] = None
     #: whether ``stop`` reaches the model (a provider that strips unknown fields drops it)
     honours_stop: ClassVar[bool] = True
-    #: whether answers deduct credits from the emulator's balance (403 when it is spent)
+    #: whether answers deduct credits from the emulator's balance (refused once it is spent)
     bills_credits: ClassVar[bool] = False
+    #: the status and message of a chat request once the credit balance is spent
+    out_of_credits_status: ClassVar[int] = 403
     out_of_credits_message: ClassVar[str] = "Out of credits"
+    #: the dataclass of this provider's own options; `Emulator` takes its field `f` as the
+    #: keyword argument (and attribute) `<name>_<f>`
+    options_type: ClassVar[type[Any]] = NoOptions
     #: whether every streamed choice carries a ``logprobs`` key (``null`` when not asked for)
     chunk_logprobs_key: ClassVar[bool] = False
 

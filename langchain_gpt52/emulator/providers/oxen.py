@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from langchain_gpt52.providers import ModelRow
@@ -246,6 +247,28 @@ _MODEL_DETAILS: dict[str, Any] = {
 }
 
 
+_SCHEMA_KEYS = ("json_request_schema", "request_schema", None)
+
+
+@dataclass
+class OxenOptions:
+    """Oxen's emulator options (`Emulator(oxen_<option>=...)`).
+
+    `schema_key` names the key holding the request schema in model bodies
+    (`"json_request_schema"` or `"request_schema"`, both seen); `None` sends
+    `json_request_schema: null`.
+    """
+
+    schema_key: str | None = "json_request_schema"
+
+    def __post_init__(self) -> None:
+        if self.schema_key not in _SCHEMA_KEYS:
+            raise ValueError(
+                "oxen_schema_key must be 'json_request_schema', 'request_schema' or None, "
+                f"got {self.schema_key!r}"
+            )
+
+
 def _details(settings: Settings, row: ModelRow) -> dict[str, Any]:
     name, description = _DISPLAY.get(row.model, (f"GPT 5.2 ({row.model})", "GPT-5.2 snapshot"))
     details = copy.deepcopy(_MODEL_DETAILS)
@@ -257,7 +280,7 @@ def _details(settings: Settings, row: ModelRow) -> dict[str, Any]:
         max_output_tokens=row.max_output_tokens,
     )
     details["capabilities"]["input"] = list(row.inputs)
-    key = settings.oxen_schema_key
+    key = settings.options(Oxen.name, OxenOptions).schema_key
     if key is None:
         details["json_request_schema"] = None
     else:
@@ -273,6 +296,7 @@ class Oxen(EmulatedProvider):
     response_model: ClassVar[str] = MODEL
     sort_keys: ClassVar[bool] = True
     default_max_tokens: ClassVar[int | None] = MAX_OUTPUT_TOKENS
+    options_type: ClassVar[type[Any]] = OxenOptions
 
     def validate(self, body: dict[str, Any], path: str) -> None:
         row = _checks(body)
