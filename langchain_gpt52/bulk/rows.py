@@ -147,6 +147,11 @@ def check_params(model: BaseChatModel, params: dict[str, Any]) -> None:
     if isinstance(model, ChatGPT52Failover):
         model._check(dict(params), stream=False)
     elif isinstance(model, BaseChatGPT52):
-        check_request(model.provider, model.model_name, {**model._params(), **params})
+        check_request(
+            model.provider,
+            model.model_name,
+            {**model._params(), **params},
+            model._endpoint(model.model_name),
+        )
     else:
         raise TypeError(f"bulk runs take this package's chat models, not {type(model).__name__}")

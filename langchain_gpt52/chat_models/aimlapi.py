@@ -29,8 +29,12 @@ class ChatAIMLAPI(BaseChatGPT52):
 
     Key init args — completion params:
         model: str
-            Model id. Default `"openai/gpt-5-2"`; `"openai/gpt-5-2-chat-latest"` is served
-            too (see `docs/parameters.md` for each model's limits).
+            Model id. Default `"openai/gpt-5-2"`; also `"openai/gpt-5-2-chat-latest"`,
+            `"openai/gpt-5.2-pro"` and `"openai/gpt-5.2-chat"` (Chat Completions, each with its
+            own schema's parameters), and `"openai/gpt-5-2-pro"` and `"openai/gpt-5-2-codex"`,
+            which AI/ML API serves through the Responses API only: calls to them go to
+            `/v1/responses` by themselves (`max_tokens` is sent as `max_output_tokens`, at
+            least 16). See `docs/parameters.md` for each model's limits and parameters.
         temperature: float | None
             0..2. Upstream, GPT-5.2 takes it only without reasoning: with `reasoning_effort`
             set it is still sent, and a 400 ends with a `hint:` line naming the rule.

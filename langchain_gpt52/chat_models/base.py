@@ -35,9 +35,9 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_gpt52 import _tokens, _wire, cost
+from langchain_gpt52 import _responses_wire, _tokens, _wire, cost
 from langchain_gpt52._prices import Price
-from langchain_gpt52._rules import check_request, upstream_hints
+from langchain_gpt52._rules import check_request, check_structured_method, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
 from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
 from langchain_gpt52.chat_models._generation import GenerationFields
@@ -50,14 +50,14 @@ from langchain_gpt52.errors import (
     secrets_in,
 )
 from langchain_gpt52.providers import Provider
-from langchain_gpt52.providers._types import EffortIn
+from langchain_gpt52.providers._types import EffortIn, Endpoint
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
 __all__ = ["BaseChatGPT52"]
 
-_PATH = "/chat/completions"
+_PATHS: dict[str, str] = {"chat": "/chat/completions", "responses": "/responses"}
 _TRANSPORT_LOCK = threading.Lock()
 _CLIENT_FIELDS = frozenset(
     {
@@ -217,6 +217,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             self.provider,
             self.model_name,
             {**self._params(), "client_request_id": self.client_request_id},
+            self._endpoint(self.model_name),
         )
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
         # A completion parameter left unset may go through model_kwargs unchecked: that is the
@@ -291,6 +292,15 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         return _profile(self.provider, self.model_name)
+
+    def _check_structured_method(self, method: str) -> None:
+        """Refuse a structured-output method the model's schema cannot carry."""
+        check_structured_method(self.provider, self.model_name, method)
+
+    def _endpoint(self, model: str) -> Endpoint:
+        """The API that serves ``model``: its catalog row's (Chat Completions when unknown)."""
+        row = self.provider.row(model)
+        return row.endpoint if row is not None else "chat"
 
     def _list_price(self) -> Price | None:
         """The model's list price per 1M tokens from the catalog (None when unknown)."""
@@ -398,14 +408,18 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         if "max_completion_tokens" in kwargs:
             kwargs["max_tokens"] = kwargs.pop("max_completion_tokens")
         params.update(kwargs)
-        check_request(spec, model, {**params, "stream": stream, "client_request_id": client_id})
+        endpoint = self._endpoint(model)
+        check_request(
+            spec, model, {**params, "stream": stream, "client_request_id": client_id}, endpoint
+        )
         hints = upstream_hints(spec, model, params)
         if isinstance(stop, str):
             stop = [stop]
-        if stop and spec.send_stop:
+        chat = endpoint == "chat"
+        if stop and chat and spec.sends_stop(spec.row(model)):
             params["stop"] = stop
         wire_max = self._max_tokens_param
-        if wire_max != "max_tokens" and "max_tokens" in params:
+        if chat and wire_max != "max_tokens" and "max_tokens" in params:
             params[wire_max] = params.pop("max_tokens")
         params["model"] = model
         params.update(self.model_kwargs)
@@ -418,29 +432,31 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             provider=spec.name,
             user_parts=spec.user_parts,
         )
-        body = _wire.build_body(wire, params, stream=stream, stream_usage=bool(stream_usage))
+        if chat:
+            body = _wire.build_body(wire, params, stream=stream, stream_usage=bool(stream_usage))
+        else:
+            body = _responses_wire.build_body(wire, params, stream=stream)
         try:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"request parameters are not JSON-serializable: {exc}") from None
         headers = {spec.client_request_id_header: client_id} if client_id is not None else None
-        return _Request(data, stop or None, hints, headers)
+        return _Request(data, stop or None, hints, headers, endpoint, spec)
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
         """Response-header facts for ``response_metadata``: request id and cost."""
         return _header_facts(self.provider, headers)
 
-    def _finish_result(
-        self, data: Any, headers: Mapping[str, str], stop: list[str] | None
-    ) -> ChatResult:
+    def _finish_result(self, data: Any, headers: Mapping[str, str], req: _Request) -> ChatResult:
         try:
+            data = req.completion(data)
             result = _wire.parse_completion(data, self._headers_metadata(headers), self.provider)
         except APIResponseValidationError as exc:
             rid = request_id_from_headers(headers, self.provider.request_id_headers)
             exc.request_id = exc.request_id or rid
             raise
         _warn_if_cut_empty(gen.message for gen in result.generations)
-        result = cut_result_at_stop(result, stop)
+        result = cut_result_at_stop(result, req.stop)
         price = self._list_price()
         for gen in result.generations:
             cost.attach_cost(gen.message, price, self.provider.cost_units)
@@ -488,11 +504,11 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             return strict_result(list(self._stream(messages, stop, run_manager, **kwargs)))
         req = self._build_request(messages, stop, False, kwargs)
         try:
-            data, headers = self._get_transport().post(_PATH, req.body, req.headers)
+            data, headers = self._get_transport().post(req.path, req.body, req.headers)
         except APIError as exc:
             _annotate(exc, req)
             raise
-        return self._finish_result(data, headers, req.stop)
+        return self._finish_result(data, headers, req)
 
     async def _agenerate(
         self,
@@ -506,11 +522,11 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             return strict_result(chunks)
         req = self._build_request(messages, stop, False, kwargs)
         try:
-            data, headers = await self._get_transport().apost(_PATH, req.body, req.headers)
+            data, headers = await self._get_transport().apost(req.path, req.body, req.headers)
         except APIError as exc:
             _annotate(exc, req)
             raise
-        return self._finish_result(data, headers, req.stop)
+        return self._finish_result(data, headers, req)
 
     # -- stream ----------------------------------------------------------------------------
 
@@ -524,7 +540,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         req = self._build_request(messages, stop, True, kwargs)
         step = ChunkStep(req.stop, self._headers_metadata, self._list_price(), self.provider)
         try:
-            for data, headers in self._get_transport().stream(_PATH, req.body, req.headers):
+            events = self._get_transport().stream(req.path, req.body, req.headers)
+            for data, headers in req.chunks(events):
                 for chunk in step(data, headers):
                     if run_manager:
                         _set_run_id(chunk, run_manager.run_id)
@@ -551,7 +568,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         req = self._build_request(messages, stop, True, kwargs)
         step = ChunkStep(req.stop, self._headers_metadata, self._list_price(), self.provider)
         try:
-            async for data, headers in self._get_transport().astream(_PATH, req.body, req.headers):
+            aevents = self._get_transport().astream(req.path, req.body, req.headers)
+            async for data, headers in req.achunks(aevents):
                 for chunk in step(data, headers):
                     if run_manager:
                         _set_run_id(chunk, run_manager.run_id)
@@ -693,6 +711,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
             raise ValueError(f"unexpected arguments to with_structured_output: {sorted(kwargs)}")
         if schema is None and method != "json_mode":
             raise ValueError(f"schema is required for method={method!r}")
+        self._check_structured_method(method)
         from langchain_gpt52.chat_models.structured import structured_output
 
         return structured_output(
@@ -709,10 +728,11 @@ for _name in ("_generate", "_agenerate"):
 
 
 class _Request:
-    """One call's request: the JSON body, the stop sequences to enforce, upstream hints and the
-    per-call headers (the client request id)."""
+    """One call's request: the JSON body, the stop sequences to enforce, upstream hints, the
+    per-call headers (the client request id), and the API it goes to (its path, and how its
+    answers read as chat completions)."""
 
-    __slots__ = ("body", "headers", "hints", "stop")
+    __slots__ = ("body", "endpoint", "headers", "hints", "path", "provider", "stop")
 
     def __init__(
         self,
@@ -720,11 +740,34 @@ class _Request:
         stop: list[str] | None,
         hints: list[str],
         headers: dict[str, str] | None = None,
+        endpoint: Endpoint = "chat",
+        provider: Provider | str = "the provider",
     ) -> None:
         self.body = body
         self.stop = stop
         self.hints = hints
         self.headers = headers
+        self.endpoint = endpoint
+        self.path = _PATHS[endpoint]
+        self.provider = provider
+
+    def completion(self, data: Any) -> Any:
+        """The answer body as a ``chat.completion``."""
+        if self.endpoint == "chat":
+            return data
+        return _responses_wire.as_completion(data, self.provider)
+
+    def chunks(self, events: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        """The stream's events as ``chat.completion.chunk`` dicts, with their headers."""
+        if self.endpoint == "chat":
+            return events
+        return _responses_wire.chat_chunks(events, self.provider)
+
+    def achunks(self, events: AsyncIterator[tuple[Any, Any]]) -> AsyncIterator[tuple[Any, Any]]:
+        """``chunks`` for an async stream."""
+        if self.endpoint == "chat":
+            return events
+        return _responses_wire.achat_chunks(events, self.provider)
 
 
 def _set_run_id(chunk: ChatGenerationChunk, run_id: UUID) -> None:

@@ -333,6 +333,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
                     member.provider,
                     member.model_name,
                     {**member._params(), **params, "stream": stream},
+                    member._endpoint(member.model_name),
                 )
             except ValueError as exc:
                 raise ValueError(f"models[{i}] ({_label(member)}): {exc}") from None
@@ -581,6 +582,11 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         )
         assert isinstance(bound, RunnableBinding)
         return self.bind(**bound.kwargs)
+
+    def _check_structured_method(self, method: str) -> None:
+        """Refuse a structured-output method that any member's schema cannot carry."""
+        for member in self.models:
+            member._check_structured_method(method)
 
     def with_structured_output(
         self,

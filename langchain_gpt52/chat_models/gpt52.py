@@ -8,6 +8,7 @@ from pydantic import Field
 
 from langchain_gpt52.chat_models.base import BaseChatGPT52
 from langchain_gpt52.providers import OPENAI_COMPATIBLE, Provider
+from langchain_gpt52.providers._types import Endpoint
 
 __all__ = ["ChatGPT52"]
 
@@ -25,8 +26,11 @@ class ChatGPT52(BaseChatGPT52):
 
     Key init args — completion params:
         model: str
-            Default `"gpt-5.2"`; also `"gpt-5.2-chat-latest"`. `"gpt-5.2-pro"` is refused
-            (OpenAI serves it through the Responses API only).
+            Default `"gpt-5.2"`; also `"gpt-5.2-chat-latest"`, and `"gpt-5.2-pro"`, which goes
+            to `/responses` (OpenAI serves it through the Responses API only).
+        use_responses_api: bool | None
+            `True` sends every call to the endpoint's `/responses` (the Responses API) instead
+            of `/chat/completions`; unset, the model's catalog row decides.
         max_tokens: int | None
             Sent as `max_completion_tokens` (OpenAI's field for GPT-5.x) unless
             `max_tokens_param="max_tokens"` for a gateway that wants the old name.
@@ -155,6 +159,13 @@ class ChatGPT52(BaseChatGPT52):
         default="max_completion_tokens"
     )
     """The body field for ``max_tokens``."""
+    use_responses_api: bool | None = None
+    """Call the Responses API (`/responses`); unset: the catalog row decides."""
+
+    def _endpoint(self, model: str) -> Endpoint:
+        if self.use_responses_api is None:
+            return super()._endpoint(model)
+        return "responses" if self.use_responses_api else "chat"
 
     @property
     def _max_tokens_param(self) -> str:

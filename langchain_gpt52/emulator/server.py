@@ -33,6 +33,7 @@ from urllib.parse import unquote
 
 import h11
 
+from . import responses
 from .completion import complete, stream_chunks
 from .faults import REPLACEMENTS, Fault
 from .limits import Limits, retry_after_header
@@ -729,7 +730,7 @@ class Emulator:
         parsed: Any,
         query: str = "",
     ) -> _Reply:
-        if path == provider.chat_path:
+        if path in (provider.chat_path, provider.responses_path):
             if method != "POST":
                 return self._not_allowed(provider, path, headers, "POST")
             return self._chat(provider, path, headers, body, parsed)
@@ -968,6 +969,8 @@ class Emulator:
             return self._error(
                 provider, 400, "Request body must be a JSON object", path, request_headers
             )
+        if path == provider.responses_path:
+            return self._responses(provider, path, request_headers, parsed, fault)
         try:
             provider.validate(parsed, path)
         except RequestRejected as rejected:
@@ -1035,6 +1038,40 @@ class Emulator:
         if fault is not None and kind == "slow_chunks":
             delay = fault.seconds
         return _Reply(200, headers, events=events, delay_between=delay, cut=cut)
+
+    def _responses(
+        self,
+        provider: EmulatedProvider,
+        path: str,
+        request_headers: dict[str, str],
+        parsed: dict[str, Any],
+        fault: Fault | None,
+    ) -> _Reply:
+        """The Responses API route (``emulator/responses.py``): a response or its events."""
+        try:
+            responses.validate(provider, parsed, path)
+        except RequestRejected as rejected:
+            return self._json(provider, rejected.status, rejected.body, request_headers)
+        answer = responses.answer(provider, parsed, self.settings)
+        self._charge(provider.credits_used(answer))
+        if not parsed.get("stream"):
+            extra = provider.completion_headers(answer)
+            return self._json(provider, 200, answer, request_headers, extra=extra)
+        events = responses.events(answer)
+        cut = fault is not None and fault.kind == "cut_stream"
+        if cut:
+            assert fault is not None
+            events = events[: fault.after]
+        headers = self._base_headers(provider, request_headers)
+        headers.extend([("content-type", "text/event-stream"), ("cache-control", "no-cache")])
+        delay = fault.seconds if fault is not None and fault.kind == "slow_chunks" else None
+        return _Reply(
+            200,
+            headers,
+            events=events,
+            delay_between=self.settings.chunk_delay if delay is None else delay,
+            cut=cut,
+        )
 
     @staticmethod
     def _corrupt_stream(chunks: list[Any], events: list[bytes], *, sort: bool) -> list[bytes]:

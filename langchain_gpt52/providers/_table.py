@@ -5,6 +5,8 @@ Regenerate with ``python -m langchain_gpt52.providers._table > docs/parameters.m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from langchain_gpt52.providers import PROVIDERS
 from langchain_gpt52.providers._types import ModelRow, Param, Provider
 
@@ -30,9 +32,9 @@ def _tokens(value: int | None) -> str:
 
 def _row(row: ModelRow) -> str:
     efforts = " / ".join(row.efforts) if row.efforts else "not documented (sent as given)"
+    if row.params is not None and "reasoning_effort" not in row.params:
+        efforts = "not in its schema (refused)"
     upstream = "; ".join(rule.describe() for rule in row.upstream) or "-"
-    if not row.chat_completions:
-        efforts, upstream = "refused: Responses API only", "-"
     price = (
         f"${row.price.input} / ${row.price.cached_input} / ${row.price.output}"
         if row.price
@@ -40,6 +42,7 @@ def _row(row: ModelRow) -> str:
     )
     cells = [
         f"`{row.model}`",
+        _ENDPOINTS[row.endpoint],
         _tokens(row.context_window),
         _tokens(row.max_output_tokens),
         efforts,
@@ -50,6 +53,32 @@ def _row(row: ModelRow) -> str:
         row.source,
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+_ENDPOINTS = {"chat": "`/chat/completions`", "responses": "`/responses`"}
+_RESPONSES_NAMES = (
+    "On `/responses`, `max_tokens` is sent as `max_output_tokens`, `response_format` as "
+    "`text.format`, `reasoning_effort` as `reasoning.effort`, `reasoning_summary` as "
+    "`reasoning.summary`, `verbosity` as `text.verbosity`, tools and `tool_choice` in the "
+    "Responses shape; `stop` is enforced client-side only; `seed`, `n` > 1, penalties, "
+    "`logprobs` and `top_logprobs` are refused."
+)
+
+
+def _params_table(params: Mapping[str, Param]) -> list[str]:
+    lines = ["| parameter | accepted |", "|---|---|"]
+    return lines + [f"| `{name}` | {_accepted(param)} |" for name, param in sorted(params.items())]
+
+
+def _own_params(p: Provider) -> list[str]:
+    """A table per row that documents its own parameters (its own schema)."""
+    lines: list[str] = []
+    for row in p.models:
+        if row.params is None:
+            continue
+        lines += ["", f"Parameters of `{row.model}` (its own schema):", ""]
+        lines += _params_table(row.params)
+    return lines
 
 
 def _provider(p: Provider) -> list[str]:
@@ -69,18 +98,17 @@ def _provider(p: Provider) -> list[str]:
         f"`stop` is {'sent and ' if p.send_stop else ''}enforced client-side",
         f"- Roles: {', '.join(sorted(p.roles))}",
         "",
-        "| parameter | accepted |",
-        "|---|---|",
     ]
-    lines += [f"| `{name}` | {_accepted(param)} |" for name, param in sorted(p.params.items())]
+    lines += _params_table(p.params)
     lines += [
         "",
-        "| model | context | max output | `reasoning_effort` | default effort "
+        "| model | endpoint | context | max output | `reasoning_effort` | default effort "
         "| upstream-only rules (hinted on a 400) | inputs | price per 1M (in / cached / out) "
         "| source |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [_row(row) for row in p.models]
+    lines += _own_params(p)
     return [*lines, ""]
 
 
@@ -97,6 +125,8 @@ def render() -> str:
         "provider's text and a `hint:` line naming the rule. A model id not listed here is "
         "accepted with the provider's rules only. `model_kwargs` / `extra_body` are sent "
         "unchecked.",
+        "",
+        _RESPONSES_NAMES,
         "",
     ]
     for p in PROVIDERS:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_gpt52._prices import Price
 from langchain_gpt52.errors import ErrorFields, openai_error_fields
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FAILOVER_STATUSES",
     "EffortIn",
+    "Endpoint",
     "ModelRow",
     "OnlyDefault",
     "Param",
@@ -148,6 +149,10 @@ class SamplingNeedsNoReasoning(UpstreamRule):
         return None
 
 
+Endpoint = Literal["chat", "responses"]
+"""The wire format a model is served by: Chat Completions or the Responses API."""
+
+
 @dataclass(frozen=True)
 class ModelRow:
     """One model as one provider serves it."""
@@ -164,8 +169,16 @@ class ModelRow:
     inputs: tuple[str, ...] = ("text", "image")
     upstream: tuple[UpstreamRule, ...] = ()
     """Rules known only upstream: sent as given, named in the error if the provider says 400."""
-    chat_completions: bool = True
-    """False for a model served only by the Responses API (refused before sending)."""
+    endpoint: Endpoint = "chat"
+    """Which API serves the model: ``"chat"`` (`/chat/completions`) or ``"responses"``."""
+    params: Mapping[str, Param] | None = None
+    """The request fields this model's own schema documents (None: the provider's), by
+    parameter name (``max_tokens``, ``reasoning_effort``, ...) whatever the wire name."""
+
+    @property
+    def chat_completions(self) -> bool:
+        """Whether Chat Completions serves the model."""
+        return self.endpoint == "chat"
 
 
 FAILOVER_STATUSES: Mapping[int, str] = MappingProxyType(
@@ -257,6 +270,14 @@ class Provider:
     def send_stop(self) -> bool:
         """Whether ``stop`` is sent (it is enforced client-side either way)."""
         return not self.strict_schema or "stop" in self.params
+
+    def params_for(self, row: ModelRow | None) -> Mapping[str, Param]:
+        """The request fields documented for ``row`` (the provider's when it has none)."""
+        return row.params if row is not None and row.params is not None else self.params
+
+    def sends_stop(self, row: ModelRow | None) -> bool:
+        """Whether ``stop`` is sent for ``row`` on Chat Completions."""
+        return not self.strict_schema or "stop" in self.params_for(row)
 
     def row(self, model: str) -> ModelRow | None:
         """The catalog row of ``model``, or None for an id not in the catalog."""

@@ -15,7 +15,12 @@ from langchain_gpt52.errors import (
     openai_error_fields,
 )
 from langchain_gpt52.model_details import ModelDetails
-from langchain_gpt52.providers._openai_schema import GPT52_PRICE, OPENAI_PARAMS
+from langchain_gpt52.providers._openai_schema import (
+    GPT52_PRICE,
+    GPT52_PRO_PRICE,
+    OPENAI_PARAMS,
+    RESPONSES_MIN_OUTPUT_TOKENS,
+)
 from langchain_gpt52.providers._types import (
     FAILOVER_STATUSES,
     EffortIn,
@@ -86,6 +91,76 @@ _SCHEMA = (
 )
 _UPSTREAM = "OpenAI {model} (https://platform.openai.com/docs/models/{model})"
 _EFFORTS = ("low", "medium", "high")
+_DOCS = "https://raw.githubusercontent.com/aimlapi/api-docs/refs/heads/main/docs/api-references"
+_ROUTER = "AI/ML API chat schema, 2026-07 (" + _DOCS + "/text-models-llm/openai/{file})"
+_RESPONSES = "AI/ML API Responses schema (" + _DOCS + "/text-models-llm/OpenAI/{file})"
+
+# The 2026-07 chat schemas of openai/gpt-5.2-pro and openai/gpt-5.2-chat (router-style), field
+# by field as written; ``max_completion_tokens`` arrives here as ``max_tokens``.
+_ROUTER_PARAMS: dict[str, Param] = {
+    "max_tokens": Param(1, None, number=True),
+    "temperature": Param(0, 2),
+    "top_p": Param(0.01, 1),
+    "frequency_penalty": Param(-2, 2),
+    "presence_penalty": Param(-2, 2),
+    "seed": Param(1, None, integer=True),
+    "logprobs": Param(boolean=True),
+    "top_logprobs": Param(0, 20),
+    "reasoning_effort": Param(choices=_EFFORTS),
+    "normalize_tool_schemas": Param(boolean=True),
+    "echo": Param(boolean=True),
+    "return_images": Param(boolean=True),
+    "return_related_questions": Param(boolean=True),
+    "search_mode": Param(choices=("academic", "web")),
+    "search_recency_filter": Param(choices=("day", "week", "month", "year")),
+    "min_p": Param(0.001, 0.999),
+    "top_k": Param(number=True),
+    "repetition_penalty": Param(number=True),
+    "top_a": Param(0, 1),
+    **{
+        name: Param()
+        for name in (
+            "stop",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "response_format",
+            "stream_options",
+            "prediction",
+            "logit_bias",
+            "web_search_options",
+            "search_domain_filter",
+            "search_after_date_filter",
+            "search_before_date_filter",
+            "last_updated_after_filter",
+            "last_updated_before_filter",
+            "reasoning",
+            "provider",
+        )
+    },
+}
+
+# The Responses schemas of openai/gpt-5-2-pro and openai/gpt-5-2-codex, by parameter name:
+# ``max_tokens`` is sent as ``max_output_tokens``, ``response_format`` as ``text.format``,
+# ``reasoning_effort`` as ``reasoning.effort``, ``reasoning_summary`` as ``reasoning.summary``.
+_RESPONSES_PARAMS: dict[str, Param] = {
+    "max_tokens": Param(RESPONSES_MIN_OUTPUT_TOKENS, None, integer=True),
+    "parallel_tool_calls": Param(boolean=True),
+    "store": Param(boolean=True),
+    "background": Param(choices=(False,)),
+    "truncation": Param(choices=("auto", "disabled")),
+    **{
+        name: Param()
+        for name in (
+            "tools",
+            "tool_choice",
+            "response_format",
+            "include",
+            "previous_response_id",
+            "prompt",
+        )
+    },
+}
 
 _INCLUDE = "include=pricing,capabilities,modalities"
 """The optional sections of `GET /v1/models` asked for (without them no model has a price)."""
@@ -235,6 +310,66 @@ AIMLAPI = Provider(
             ),
             inputs=("text", "image", "pdf"),
             upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
+        ),
+        ModelRow(
+            model="openai/gpt-5.2-pro",
+            context_window=400_000,
+            max_output_tokens=128_000,
+            efforts=_EFFORTS,
+            default_effort="medium",
+            price=GPT52_PRO_PRICE,
+            source=_ROUTER.format(file="gpt-5.2-pro.json")
+            + f"; limits and price: {_UPSTREAM.format(model='gpt-5.2-pro')}",
+            inputs=("text", "image", "pdf"),
+            upstream=(
+                OnlyDefault("temperature", 1),
+                OnlyDefault("top_p", 1),
+                EffortIn(("medium", "high", "xhigh")),
+            ),
+            params=_ROUTER_PARAMS,
+        ),
+        ModelRow(
+            model="openai/gpt-5.2-chat",
+            context_window=128_000,
+            max_output_tokens=16_384,
+            efforts=_EFFORTS,
+            default_effort="medium",
+            price=GPT52_PRICE,
+            source=_ROUTER.format(file="gpt-5.2-chat.json")
+            + f"; limits and price: {_UPSTREAM.format(model='gpt-5.2-chat-latest')}",
+            inputs=("text", "image", "pdf"),
+            upstream=(OnlyDefault("temperature", 1), EffortIn(("medium",))),
+            params=_ROUTER_PARAMS,
+        ),
+        ModelRow(
+            model="openai/gpt-5-2-pro",
+            context_window=400_000,
+            max_output_tokens=128_000,
+            efforts=None,
+            default_effort="medium",
+            price=GPT52_PRO_PRICE,
+            source=_RESPONSES.format(file="gpt-5-2-pro-RESPONSES.json")
+            + f"; limits and price: {_UPSTREAM.format(model='gpt-5.2-pro')}",
+            inputs=("text", "image", "pdf"),
+            endpoint="responses",
+            params=_RESPONSES_PARAMS,
+        ),
+        ModelRow(
+            model="openai/gpt-5-2-codex",
+            context_window=None,
+            max_output_tokens=None,
+            efforts=_EFFORTS,
+            default_effort=None,
+            price=None,
+            source=_RESPONSES.format(file="gpt-5-2-codex-RESPONSES.json")
+            + "; no published limits or price",
+            inputs=("text", "image", "pdf"),
+            endpoint="responses",
+            params={
+                **_RESPONSES_PARAMS,
+                "reasoning_effort": Param(choices=_EFFORTS),
+                "reasoning_summary": Param(choices=("auto", "concise", "detailed")),
+            },
         ),
     ),
 )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from langchain_gpt52.providers._openai_schema import GPT52_EFFORTS, GPT52_PRICE, OPENAI_PARAMS
+from langchain_gpt52.providers._openai_schema import (
+    GPT52_EFFORTS,
+    GPT52_PRICE,
+    GPT52_PRO_PRICE,
+    OPENAI_PARAMS,
+)
 from langchain_gpt52.providers._types import (
     FAILOVER_STATUSES,
     ModelRow,
@@ -58,10 +63,10 @@ OPENAI_COMPATIBLE = Provider(
             max_output_tokens=128_000,
             efforts=("medium", "high", "xhigh"),
             default_effort="medium",
-            price=None,
+            price=GPT52_PRO_PRICE,
             source=_OPENAI.format(model="gpt-5.2-pro") + ": served by the Responses API only",
             inputs=("text", "image"),
-            chat_completions=False,
+            endpoint="responses",
         ),
     ),
 )

@@ -385,3 +385,34 @@ class TestChatGPT52Standard(_AIMLAPIUsage):
         assert body["model"] == "openai/gpt-5-2"
         assert body["max_tokens"] == 100
         assert "max_completion_tokens" not in body
+
+
+class TestChatAIMLAPIResponsesStandard(_AIMLAPIUsage):
+    """``ChatAIMLAPI`` on a Responses-only model: the same suite through ``/v1/responses``.
+
+    ``openai/gpt-5-2-codex``'s Responses schema documents ``reasoning.effort`` (reasoning token
+    details) but no ``temperature``, so the standard ``temperature=0`` is left out.
+    """
+
+    route = "aimlapi"
+
+    @property
+    def chat_model_class(self) -> type[BaseChatModel]:
+        return ChatAIMLAPI
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {**super().chat_model_params, "model": "openai/gpt-5-2-codex"}
+
+    @property
+    def standard_chat_model_params(self) -> dict[str, Any]:
+        params = dict(super().standard_chat_model_params)
+        params.pop("temperature", None)
+        return params
+
+    def test_wire_body_is_a_responses_request(self, model: BaseChatModel) -> None:
+        model.invoke("Hello")
+        request = self.emulator.requests[-1]
+        assert request.path == "/v1/responses"
+        assert request.json["max_output_tokens"] == 100
+        assert request.json["input"][0]["content"] == "Hello"

@@ -22,6 +22,10 @@ _ONCE = ("finish_reason", "cost", "credits_used", "usd_spent")
 def _model(emu: Emulator, provider: str, **kwargs: Any) -> Any:
     if provider == "aimlapi":
         return ChatAIMLAPI(base_url=emu.aimlapi_base_url, api_key=emu.api_key, **kwargs)
+    if provider == "aimlapi-responses":
+        return ChatAIMLAPI(
+            base_url=emu.aimlapi_base_url, api_key=emu.api_key, model="openai/gpt-5-2-pro", **kwargs
+        )
     return ChatOxen(base_url=emu.oxen_base_url, api_key=emu.api_key, **kwargs)
 
 
@@ -42,7 +46,7 @@ def _check(chunks: list[AIMessageChunk], invoked: Any) -> None:
     assert merged.text == invoked.text
 
 
-@pytest.mark.parametrize("provider", ["aimlapi", "oxen"])
+@pytest.mark.parametrize("provider", ["aimlapi", "aimlapi-responses", "oxen"])
 @pytest.mark.parametrize("kind", ["text", "stop", "tools"])
 def test_stream_last_chunk_carries_usage_finish_and_cost(
     emulator: Emulator, provider: str, kind: str
@@ -52,7 +56,7 @@ def test_stream_last_chunk_carries_usage_finish_and_cost(
     _check(chunks, llm.invoke(prompt, **kwargs))
 
 
-@pytest.mark.parametrize("provider", ["aimlapi", "oxen"])
+@pytest.mark.parametrize("provider", ["aimlapi", "aimlapi-responses", "oxen"])
 @pytest.mark.parametrize("kind", ["text", "stop", "tools"])
 async def test_astream_last_chunk_carries_usage_finish_and_cost(
     emulator: Emulator, provider: str, kind: str

@@ -181,8 +181,8 @@ def test_params_and_model_override_per_call() -> None:
 
 def test_bind_model_override() -> None:
     provider = FakeProvider()
-    make(ChatAIMLAPI, provider).bind(model="openai/gpt-5-2-pro").invoke("x")
-    assert provider.body["model"] == "openai/gpt-5-2-pro"
+    make(ChatAIMLAPI, provider).bind(model="openai/gpt-5.2-pro").invoke("x")
+    assert provider.body["model"] == "openai/gpt-5.2-pro"
 
 
 def test_model_kwargs_and_extra_body_merged() -> None:
@@ -1102,8 +1102,8 @@ def test_construction_validation() -> None:
         ChatAIMLAPI(api_key="k", top_logprobs=21)
     with pytest.raises(ValueError):
         ChatAIMLAPI(api_key="k", max_retries=-1)
-    llm = ChatAIMLAPI(api_key="k", model="openai/gpt-5-2-pro", max_completion_tokens=5, timeout=3)
-    assert llm.model_name == "openai/gpt-5-2-pro"
+    llm = ChatAIMLAPI(api_key="k", model="openai/gpt-5.2-pro", max_completion_tokens=5, timeout=3)
+    assert llm.model_name == "openai/gpt-5.2-pro"
     assert llm.max_tokens == 5
 
 

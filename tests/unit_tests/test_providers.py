@@ -63,6 +63,10 @@ def test_the_catalog_has_the_rows_the_issue_lists() -> None:
     assert keys >= {
         ("aimlapi", "openai/gpt-5-2"),
         ("aimlapi", "openai/gpt-5-2-chat-latest"),
+        ("aimlapi", "openai/gpt-5.2-pro"),
+        ("aimlapi", "openai/gpt-5.2-chat"),
+        ("aimlapi", "openai/gpt-5-2-pro"),
+        ("aimlapi", "openai/gpt-5-2-codex"),
         ("oxen", "gpt-5-2-chat-latest"),
         ("oxen", "gpt-5-2-2025-12-11"),
         ("openai", "gpt-5.2"),
@@ -114,6 +118,7 @@ def test_an_unlisted_id_is_allowed_and_its_profile_says_what_is_unknown(
 SHARED = [
     "_rules.py",
     "_wire.py",
+    "_responses_wire.py",
     "_stream.py",
     "_transport.py",
     "errors.py",

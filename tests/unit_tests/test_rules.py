@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
@@ -39,7 +40,7 @@ def make(provider: ProviderDescriptor, fake: FakeProvider, **kwargs: Any) -> Bas
 
 
 def _reasoning_ok(provider: ProviderDescriptor, row: ModelRow, effort: str) -> bool:
-    documented = provider.params.get("reasoning_effort")
+    documented = provider.params_for(row).get("reasoning_effort")
     if documented is not None and documented.problem(effort):
         return False
     return row.efforts is None or effort in row.efforts
@@ -140,11 +141,11 @@ def test_combinations() -> None:
         check_request(OPENAI_COMPATIBLE, "gpt-5.2", {"top_logprobs": 2})
 
 
-def test_responses_only_model_is_refused_with_the_reason() -> None:
+def test_a_responses_only_model_kept_off_the_responses_api_is_refused_with_the_reason() -> None:
     fake = FakeProvider()
     with pytest.raises(ValueError, match="Responses API only"):
-        make(OPENAI_COMPATIBLE, fake, model="gpt-5.2-pro")
-    llm = make(OPENAI_COMPATIBLE, fake)
+        make(OPENAI_COMPATIBLE, fake, model="gpt-5.2-pro", use_responses_api=False)
+    llm = make(OPENAI_COMPATIBLE, fake, use_responses_api=False)
     with pytest.raises(ValueError, match="Responses API only"):
         llm.invoke("hi", model="gpt-5.2-pro")
     assert fake.requests == []
@@ -285,6 +286,113 @@ def test_aimlapi_schema_ranges_are_checked_before_sending(
     assert not fake.requests
     ChatOxen(api_key="k", **fake.clients()).invoke("hi", seed=0)  # Oxen has no such rule
     assert fake.body["seed"] == 0
+
+
+# -- rows with their own schema and endpoint -------------------------------------------------
+
+
+def test_a_rows_own_params_replace_the_providers() -> None:
+    # `stop` and penalties are in the 2026-07 router schema, not in the provider-wide one.
+    check_request(AIMLAPI, "openai/gpt-5.2-pro", {"stop": ["x"], "presence_penalty": 1})
+    with pytest.raises(ValueError, match="'presence_penalty' is not in AI/ML API's request"):
+        check_request(AIMLAPI, "openai/gpt-5-2", {"presence_penalty": 1})
+    # `n` is in the provider-wide schema, not in the router one.
+    check_request(AIMLAPI, "openai/gpt-5-2", {"n": 2})
+    with pytest.raises(ValueError, match="'n' is not in AI/ML API's request schema for openai/"):
+        check_request(AIMLAPI, "openai/gpt-5.2-chat", {"n": 2})
+    with pytest.raises(ValueError, match=r"min_p=2 .* between 0\.001 and 0\.999"):
+        check_request(AIMLAPI, "openai/gpt-5.2-chat", {"min_p": 2})
+
+
+def test_stop_is_sent_where_the_rows_schema_documents_it() -> None:
+    fake = FakeProvider()
+    make(AIMLAPI, fake, model="openai/gpt-5.2-chat").invoke("hi", stop=["END"])
+    assert fake.body["stop"] == ["END"]
+    make(AIMLAPI, fake, model="openai/gpt-5-2").invoke("hi", stop=["END"])
+    assert "stop" not in fake.body
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"max_tokens": 15}, "at least 16"),
+        ({"reasoning_effort": "low"}, "'reasoning_effort' is not in"),
+        ({"n": 1}, "'n' is not in"),
+        ({"background": True}, "background=True"),
+    ],
+)
+def test_a_responses_row_is_checked_against_its_responses_schema(
+    params: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_request(AIMLAPI, "openai/gpt-5-2-pro", params, "responses")
+
+
+def test_the_responses_api_refuses_what_it_has_no_field_for_on_any_provider() -> None:
+    check_request(OPENAI_COMPATIBLE, "gpt-5.2-pro", {"reasoning_effort": "high"}, "responses")
+    with pytest.raises(ValueError, match="seed is not a Responses API parameter"):
+        check_request(OPENAI_COMPATIBLE, "gpt-5.2-pro", {"seed": 1}, "responses")
+    with pytest.raises(ValueError, match="below the Responses API's minimum"):
+        check_request(OPENAI_COMPATIBLE, "gpt-5.2", {"max_tokens": 8}, "responses")
+    check_request(OPENAI_COMPATIBLE, "gpt-5.2", {"seed": 1, "max_tokens": 8}, "chat")
+
+
+@pytest.mark.parametrize(
+    ("model", "use_responses_api", "path"),
+    [
+        ("gpt-5.2", None, "/chat/completions"),
+        ("gpt-5.2", True, "/responses"),
+        ("gpt-5.2-pro", None, "/responses"),
+        ("gpt-5.2-pro", True, "/responses"),
+        ("some-new-model", None, "/chat/completions"),
+        ("some-new-model", True, "/responses"),
+    ],
+)
+def test_chatgpt52_picks_the_endpoint_from_the_row_or_the_flag(
+    model: str, use_responses_api: bool | None, path: str
+) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(400, json={"error": {"message": "stop here"}})
+
+    transport = httpx.MockTransport(handler)
+    llm = ChatGPT52(
+        api_key="k",
+        base_url="https://gw.example/v1",
+        model=model,
+        use_responses_api=use_responses_api,
+        http_client=httpx.Client(transport=transport),
+    )
+    with pytest.raises(BadRequestError):
+        llm.invoke("hi")
+    assert seen == ["/v1" + path]
+
+
+class _NoResponseFormat(ChatAIMLAPI):
+    provider = dataclasses.replace(
+        AIMLAPI,
+        models=(
+            dataclasses.replace(
+                AIMLAPI.models[0],
+                params={k: v for k, v in AIMLAPI.params.items() if k != "response_format"},
+            ),
+        ),
+    )
+
+
+@pytest.mark.parametrize("method", ["json_schema", "json_mode"])
+def test_a_structured_output_method_the_schema_cannot_carry_is_refused_by_name(
+    method: str,
+) -> None:
+    llm = _NoResponseFormat(api_key="k")
+    schema = None if method == "json_mode" else {"title": "J", "type": "object", "properties": {}}
+    with pytest.raises(ValueError, match=f"method='{method}'.*'response_format'.*function_calling"):
+        llm.with_structured_output(schema, method=method)  # type: ignore[arg-type]
+    llm.with_structured_output(
+        schema or {"title": "J", "type": "object"}, method="function_calling"
+    )
 
 
 @pytest.mark.parametrize("value", ["a", "job-1:row_2.3", "A" * 128, "x:y-z_0.9"])

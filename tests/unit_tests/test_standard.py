@@ -93,7 +93,7 @@ class TestChatAIMLAPIStandard(_Common):
 
     @property
     def model_override_value(self) -> str:
-        return "openai/gpt-5-2-pro"
+        return "openai/gpt-5.2-pro"
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:

@@ -454,6 +454,7 @@ class AIMLAPI(EmulatedProvider):
         "You are out of credits. Top up your balance to continue using the API."
     )
     chunk_logprobs_key: ClassVar[bool] = True
+    responses_path: ClassVar[str | None] = "/v1/responses"
     options_type: ClassVar[type[Any]] = AIMLAPIOptions
 
     def validate(self, body: dict[str, Any], path: str) -> None:

@@ -48,6 +48,8 @@ class EmulatedProvider:
     options_type: ClassVar[type[Any]] = NoOptions
     #: whether every streamed choice carries a ``logprobs`` key (``null`` when not asked for)
     chunk_logprobs_key: ClassVar[bool] = False
+    #: the path of the provider's Responses API route (``None``: it has none)
+    responses_path: ClassVar[str | None] = None
 
     @property
     def chat_path(self) -> str:
