@@ -291,6 +291,23 @@ class ChunkStep:
         rest = self._filter.flush() if self._filter is not None else ""
         if rest:
             tail.append(ChatGenerationChunk(message=AIMessageChunk(content=rest)))
+        tail.append(self._closing())
+        return tail
+
+    def cut(self) -> list[ChatGenerationChunk]:
+        """The closing chunk for a stream that ends in an error after its usage or the
+        provider's figures arrived (they are what the call is billed), else nothing.
+
+        Delivered before the error is raised, so a cost tracker counts the provider's own
+        figure rather than an estimate.
+        """
+        if self._held_usage is None and not self._cost:
+            return []
+        return [self._closing()]
+
+    def _closing(self) -> ChatGenerationChunk:
+        """The closing chunk: the held once-per-call facts, the header cost when no chunk
+        carried one, and the USD `cost`."""
         if self._headers is not None and not self._cost:
             spent = {
                 k: v for k, v in self._headers_md(self._headers).items() if k in self._cost_keys
@@ -310,8 +327,7 @@ class ChunkStep:
         closing = self._meter.chunk()
         if closing is not None:
             last.response_metadata.update(closing.message.response_metadata)
-        tail.append(ChatGenerationChunk(message=last, generation_info=self._held_info or None))
-        return tail
+        return ChatGenerationChunk(message=last, generation_info=self._held_info or None)
 
 
 def _readable_choice(choices: Any) -> bool:

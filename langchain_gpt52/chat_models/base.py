@@ -549,6 +549,11 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
                     yield chunk
         except APIError as exc:
             _annotate(exc, req)
+            for tail in step.cut():  # usage that arrived before the error is still reported
+                if run_manager:
+                    _set_run_id(tail, run_manager.run_id)
+                    run_manager.on_llm_new_token(tail.text, chunk=tail)
+                yield tail
             raise
         for tail in step.end():
             if run_manager:
@@ -577,6 +582,11 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
                     yield chunk
         except APIError as exc:
             _annotate(exc, req)
+            for tail in step.cut():  # usage that arrived before the error is still reported
+                if run_manager:
+                    _set_run_id(tail, run_manager.run_id)
+                    await run_manager.on_llm_new_token(tail.text, chunk=tail)
+                yield tail
             raise
         for tail in step.end():
             if run_manager:

@@ -26,6 +26,8 @@ from langchain_gpt52 import (
     track_cost,
 )
 from langchain_gpt52.budget import RedisBudgetStore
+from langchain_gpt52.cost import price_usd
+from langchain_gpt52.providers import AIMLAPI
 from langchain_gpt52.testing import Emulator, Fault
 
 pytestmark = pytest.mark.integration
@@ -216,6 +218,57 @@ async def test_server_cut_astream_is_counted(emulator: Emulator) -> None:
     assert chat_requests(emulator) == 1
     assert (cost.calls, cost.estimated_calls) == (1, 1)
     assert cost.total > 0 and cost.store.totals() == (cost.total, 0)
+
+
+async def _cut_total(llm: ChatAIMLAPI, mode: str, fault: Fault, emulator: Emulator) -> Any:
+    """Stream one call that the server ends with `fault`; the tracker of that call."""
+    emulator.enqueue(fault)
+    async with track_cost(max_usd=1) as cost:
+        with pytest.raises(APIError):
+            if mode == "stream":
+                list(llm.stream("Tell me a long story"))
+            else:
+                async for _ in llm.astream("Tell me a long story"):
+                    pass
+    return cost
+
+
+RESPONSES_MODEL = next(row.model for row in AIMLAPI.models if row.endpoint == "responses")
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+@pytest.mark.parametrize("model", [None, RESPONSES_MODEL])
+async def test_server_cut_after_usage_counts_the_providers_figure(
+    emulator: Emulator, mode: str, model: str | None
+) -> None:
+    llm = aimlapi(emulator, max_tokens=200, max_retries=0, **({"model": model} if model else {}))
+    with track_cost() as whole:
+        list(llm.stream("Tell me a long story"))
+    # Every event sent (usage and the provider's figure included), then the connection cut.
+    cost = await _cut_total(llm, mode, Fault.cut_stream(after=1_000), emulator)
+    assert (cost.calls, cost.estimated_calls) == (1, 0)
+    assert cost.total == whole.total > 0
+    assert cost.store.totals() == (cost.total, 0)
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+async def test_error_event_after_usage_counts_the_usage(emulator: Emulator, mode: str) -> None:
+    llm = aimlapi(emulator, max_tokens=200, max_retries=0)
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": llm.model}
+    usage = {"prompt_tokens": 1_000, "completion_tokens": 2_000, "total_tokens": 3_000}
+    sse: list[Any] = [
+        {**chunk, "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]},
+        {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {**chunk, "choices": [], "usage": usage},
+        {"error": {"message": "upstream failed", "code": 500}},
+    ]
+    cost = await _cut_total(llm, mode, Fault.respond(sse=sse, done=False), emulator)
+    assert (cost.calls, cost.estimated_calls) == (1, 0)
+    price = llm._list_price()
+    assert price is not None
+    expected = price_usd({"input_tokens": 1_000, "output_tokens": 2_000}, price)
+    assert cost.total == Decimal(str(expected))
+    assert cost.by_model[f"aimlapi/{llm.model}"].output_tokens == 2_000
 
 
 def test_failed_request_is_released(emulator: Emulator) -> None:

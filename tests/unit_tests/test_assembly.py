@@ -9,6 +9,8 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.runnables import RunnableLambda
 
 from langchain_gpt52 import ChatAIMLAPI, ChatOxen
+from langchain_gpt52.chat_models._assembly import ChunkStep
+from langchain_gpt52.providers import AIMLAPI
 from tests.unit_tests._chat_fakes import (
     FakeProvider,
     clean_env,
@@ -105,3 +107,20 @@ async def test_invoke_streamed_by_astream_events_parses_tool_args_strictly() -> 
     assert fake.body["stream"] is True  # core asked for tokens, so the call streamed
     assert final.tool_calls == []
     assert [c["args"] for c in final.invalid_tool_calls] == ['{"a": 1, "b": "xy']
+
+
+def test_a_cut_delivers_the_held_usage_and_cost_only_once_they_arrived() -> None:
+    chunks = text_chunks(["Hel", "lo"], meta={"usage": {"credits_used": 300, "usd_spent": 0.00015}})
+    row = AIMLAPI.row("openai/gpt-5.2")
+    step = ChunkStep(None, lambda headers: {}, row.price if row else None, AIMLAPI)
+    for data in chunks[:-1]:
+        step(data, {})
+    assert step.cut() == []  # mid-content: nothing to report, the tracker estimates
+    step(chunks[-1], {})
+    (closing,) = step.cut()
+    msg = closing.message
+    assert isinstance(msg, AIMessageChunk)
+    assert msg.chunk_position == "last" and msg.content == ""
+    assert msg.usage_metadata is not None and msg.usage_metadata["total_tokens"] == 7
+    assert msg.response_metadata["usd_spent"] == 0.00015
+    assert msg.response_metadata["cost"] == {"usd": 0.00015, "source": "provider"}
