@@ -244,6 +244,6 @@ def test_a_bad_key_and_no_credits(emulator: Emulator) -> None:
 def test_the_model_list_names_the_responses_endpoint(emulator: Emulator) -> None:
     client = sdk(emulator)
     for model in MODELS:
-        assert client.models.retrieve(model).to_dict()["endpoints"] == ["/v1/responses"]
+        assert client.models.retrieve(model).to_dict()["type"] == "openai/responses"
     chat = client.models.retrieve("openai/gpt-5-2").to_dict()
-    assert chat["endpoints"] == ["/v1/chat/completions"]
+    assert chat["type"] == "openai/chat-completions"
