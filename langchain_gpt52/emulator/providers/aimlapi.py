@@ -30,6 +30,8 @@ from ..rejection import RequestRejected, is_number, iso_now
 from ..settings import Settings
 from ..upstream import model_checks, served_models, upstream_checks
 from ..zod import Issue, PathT, Zod, type_issue
+from .aimlapi_logs import ROUTE as LOGS_ROUTE
+from .aimlapi_logs import UsageLog
 from .base import EmulatedProvider
 
 ROUTE = "aimlapi"
@@ -419,6 +421,7 @@ class AIMLAPI(EmulatedProvider):
     chunk_logprobs_key: ClassVar[bool] = True
     responses_path: ClassVar[str | None] = "/v1/responses"
     options_type: ClassVar[type[Any]] = AIMLAPIOptions
+    extra_routes: ClassVar[tuple[str, ...]] = (LOGS_ROUTE,)
 
     def validate(self, body: dict[str, Any], path: str) -> None:
         issues = body_issues(body)
@@ -508,3 +511,25 @@ class AIMLAPI(EmulatedProvider):
 
     def model_not_found(self, model_id: str) -> str:
         return f"Model {model_id} not found"
+
+    # -- the request log (`GET /v2/logs`) -------------------------------------------------------
+
+    def new_state(self) -> UsageLog:
+        return UsageLog()
+
+    def record_answer(
+        self,
+        state: Any,
+        *,
+        status: int,
+        model: Any,
+        request_headers: Mapping[str, str],
+        reply_headers: list[tuple[str, str]],
+    ) -> None:
+        state.record(
+            status=status, model=model, request_headers=request_headers, reply_headers=reply_headers
+        )
+
+    def extra_reply(self, state: Any, path: str, query: str) -> tuple[int, Any]:
+        page: tuple[int, Any] = state.page(query)
+        return page
