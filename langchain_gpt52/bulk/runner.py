@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,36 +114,25 @@ def _count(rows: Any) -> int | None:
     return len(rows) if hasattr(rows, "__len__") else None
 
 
+@dataclass(eq=False, kw_only=True)
 class _Job:
-    def __init__(
-        self,
-        *,
-        call: RowCall,
-        job: str,
-        state: JobState,
-        limiter: RateLimiter,
-        window: AdaptiveConcurrency,
-        output: OutputFile,
-        journal: Journal,
-        progress: Progress,
-        resend_unknown: bool,
-        billed: set[str] | None,
-    ) -> None:
-        self.call = call
-        self.job = job
-        self.state = state
-        self.limiter = limiter
-        self.window = window
-        self.output = output
-        self.journal = journal
-        self.progress = progress
-        self.resend_unknown = resend_unknown
-        self.billed = billed
-        self.failure: BaseException | None = None
-        self.seen: set[str] = set()
-        """Row ids met in this run (a repeated id is an error line, never a second send)."""
-        self.in_flight: dict[str, tuple[Row, str, bool]] = {}
-        """Row id -> (row, client request id, whether its "sent" record is written)."""
+    """One run of a job: its rows' plan, sends and result lines."""
+
+    call: RowCall
+    job: str
+    state: JobState
+    limiter: RateLimiter
+    window: AdaptiveConcurrency
+    output: OutputFile
+    journal: Journal
+    progress: Progress
+    resend_unknown: bool
+    billed: set[str] | None
+    failure: BaseException | None = None
+    seen: set[str] = field(default_factory=set)
+    """Row ids met in this run (a repeated id is an error line, never a second send)."""
+    in_flight: dict[str, tuple[Row, str, bool]] = field(default_factory=dict)
+    """Row id -> (row, client request id, whether its "sent" record is written)."""
 
     async def run(self, model: BaseChatModel, rows: Any) -> BulkSummary:
         tasks: set[asyncio.Task[None]] = set()
