@@ -39,6 +39,7 @@ from .faults import REPLACEMENTS, Fault
 from .limits import Limits, retry_after_header
 from .providers import (
     PROVIDERS,
+    Answered,
     EmulatedProvider,
     option_names,
     provider_for_path,
@@ -830,13 +831,9 @@ class Emulator:
             return self._error(provider, 429, message, path, request_headers, extra=extra)
         reply = self._chat_reply(provider, path, request_headers, body, parsed)
         reply.delay_first = max(reply.delay_first, self.limits.latency)
-        provider.record_answer(
-            self.provider_state.get(provider.name),
-            status=reply.status,
-            model=parsed.get("model") if isinstance(parsed, dict) else None,
-            request_headers=request_headers,
-            reply_headers=reply.headers,
-        )
+        model = parsed.get("model") if isinstance(parsed, dict) else None
+        answered = Answered(reply.status, model, request_headers, reply.headers)
+        provider.record_answer(self.provider_state.get(provider.name), answered)
         return reply
 
     def _extra(

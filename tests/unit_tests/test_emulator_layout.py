@@ -16,6 +16,7 @@ import langchain_gpt52.emulator as emulator_package
 from langchain_gpt52.emulator import Emulator
 from langchain_gpt52.emulator.providers import (
     PROVIDERS,
+    Answered,
     EmulatedProvider,
     provider_for_path,
     provider_named,
@@ -162,8 +163,8 @@ class _Counted(_Echo):
     def new_state(self) -> list[int]:
         return []
 
-    def record_answer(self, state: Any, *, status: int, **_: Any) -> None:
-        state.append(status)
+    def record_answer(self, state: Any, answered: Answered) -> None:
+        state.append(answered.status)
 
     def extra_reply(self, state: Any, path: str, query: str) -> tuple[int, Any]:
         return 200, {"path": path, "query": query, "statuses": state}

@@ -32,7 +32,7 @@ from ..upstream import model_checks, served_models, upstream_checks
 from ..zod import Issue, PathT, Zod, type_issue
 from .aimlapi_logs import ROUTE as LOGS_ROUTE
 from .aimlapi_logs import UsageLog
-from .base import EmulatedProvider
+from .base import Answered, EmulatedProvider
 
 ROUTE = "aimlapi"
 MODEL = "openai/gpt-5-2"
@@ -517,18 +517,8 @@ class AIMLAPI(EmulatedProvider):
     def new_state(self) -> UsageLog:
         return UsageLog()
 
-    def record_answer(
-        self,
-        state: Any,
-        *,
-        status: int,
-        model: Any,
-        request_headers: Mapping[str, str],
-        reply_headers: list[tuple[str, str]],
-    ) -> None:
-        state.record(
-            status=status, model=model, request_headers=request_headers, reply_headers=reply_headers
-        )
+    def record_answer(self, state: Any, answered: Answered) -> None:
+        state.record(**vars(answered))
 
     def extra_reply(self, state: Any, path: str, query: str) -> tuple[int, Any]:
         page: tuple[int, Any] = state.page(query)

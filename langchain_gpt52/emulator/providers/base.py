@@ -21,6 +21,17 @@ class NoOptions:
     """The options of a provider that has none of its own."""
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A chat request the emulator answered, as `EmulatedProvider.record_answer` sees it."""
+
+    status: int
+    model: Any
+    """The request's `model` (None when the body had none)."""
+    request_headers: Mapping[str, str]
+    reply_headers: list[tuple[str, str]]
+
+
 class EmulatedProvider:
     """One provider's routes, validation, error shapes, headers, usage, streams and models."""
 
@@ -156,15 +167,7 @@ class EmulatedProvider:
         """What this provider keeps per emulator (a request log); made again on reset."""
         return None
 
-    def record_answer(
-        self,
-        state: Any,
-        *,
-        status: int,
-        model: Any,
-        request_headers: Mapping[str, str],
-        reply_headers: list[tuple[str, str]],
-    ) -> None:
+    def record_answer(self, state: Any, answered: Answered) -> None:
         """Note one chat request the emulator answered (its reply built, not yet sent)."""
 
     def extra_reply(self, state: Any, path: str, query: str) -> tuple[int, Any]:
