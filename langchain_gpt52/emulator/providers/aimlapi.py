@@ -108,7 +108,7 @@ def _aimlapi_tool_calls(z: Zod, calls: Any, path: PathT) -> None:
             z.string(call["id"], [*cpath, "id"])
         if z.required(call, "type", cpath):
             z.enum(call["type"], ["function"], [*cpath, "type"])
-        if z.required(call, "function", cpath) and z.obj(call["function"], [*cpath, "function"]):
+        if z.required_obj(call, "function", cpath):
             fn = call["function"]
             for key in ("name", "arguments"):
                 if z.required(fn, key, [*cpath, "function"]):
@@ -126,9 +126,7 @@ def _aimlapi_tools(z: Zod, tools: Any) -> None:
         z.strict_keys(tool, _TOOL_KEYS, tpath)
         if z.required(tool, "type", tpath):
             z.enum(tool["type"], ["function"], [*tpath, "type"])
-        if not (
-            z.required(tool, "function", tpath) and z.obj(tool["function"], [*tpath, "function"])
-        ):
+        if not z.required_obj(tool, "function", tpath):
             continue
         fn = tool["function"]
         fpath: PathT = [*tpath, "function"]
@@ -157,9 +155,7 @@ def _aimlapi_tool_choice(z: Zod, choice: Any) -> None:
         return
     if z.required(choice, "type", ["tool_choice"]):
         z.enum(choice["type"], ["function"], ["tool_choice", "type"])
-    if z.required(choice, "function", ["tool_choice"]) and z.obj(
-        choice["function"], ["tool_choice", "function"]
-    ):
+    if z.required_obj(choice, "function", ["tool_choice"]):
         fn = choice["function"]
         if z.required(fn, "name", ["tool_choice", "function"]):
             z.string(fn["name"], ["tool_choice", "function", "name"])
@@ -177,9 +173,7 @@ def _response_format(z: Zod, fmt: Any) -> None:
         z.strict_keys(fmt, frozenset({"type"}), path)
         return
     z.strict_keys(fmt, frozenset({"type", "json_schema"}), path)
-    if not (
-        z.required(fmt, "json_schema", path) and z.obj(fmt["json_schema"], [*path, "json_schema"])
-    ):
+    if not z.required_obj(fmt, "json_schema", path):
         return
     spec = fmt["json_schema"]
     spath: PathT = [*path, "json_schema"]
