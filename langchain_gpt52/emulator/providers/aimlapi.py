@@ -453,9 +453,7 @@ class AIMLAPI(EmulatedProvider):
 
     def usage(self, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
         return {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
+            **super().usage(prompt, completion, reasoning),
             "prompt_tokens_details": {
                 "cached_tokens": cached_tokens_for(prompt),
                 "audio_tokens": 0,
