@@ -350,7 +350,9 @@ def _start_emulator(stack: ExitStack, args: argparse.Namespace, kwargs: dict[str
     )
 
 
-VERBS: dict[str, str] = {}
+VERBS: dict[str, str] = {
+    "models": "langchain_gpt52._cli_models",  # the gateway's models and catalog drift
+}
 """Subcommands: `python -m langchain_gpt52 <verb> ARGS...` imports the module named here and
 returns its `main(ARGS)`; any other first word is (part of) a prompt. One line per verb."""
 

@@ -12,3 +12,5 @@ class Price:
     input: float
     cached_input: float
     output: float
+    fetched: bool = False
+    """True for a price the gateway published on its models endpoint (not the catalog's)."""

@@ -16,7 +16,7 @@ raises ``UnicodeDecodeError``, whose ``events_before`` attribute holds the event
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from langchain_gpt52.errors import (
@@ -143,6 +143,11 @@ def _is_answer(data: Any) -> bool:
     return isinstance(data, Mapping) and bool(data.get("choices")) and not data.get("error")
 
 
+def is_data(data: Any, provider: ErrorSource | str = "") -> bool:
+    """A JSON body that is not an error object of `provider` (a model list, say: kept as is)."""
+    return error_in_body(data, provider=provider, where="") is None
+
+
 def decode_body(
     content: bytes,
     headers: Mapping[str, str],
@@ -150,11 +155,15 @@ def decode_body(
     status: int,
     provider: ErrorSource | str,
     secret: bytes | None,
+    kept: Callable[[Any], bool] = _is_answer,
 ) -> Any:
     """A 2xx JSON body -> its data; an unreadable or error-object one has the key redacted
     first, and an error object (``{"error": ...}``, AI/ML API's
     ``{"message", "statusCode": 500}``, as the provider's error reader finds it) is raised as
-    the typed error it stands for."""
+    the typed error it stands for.
+
+    A body `kept` accepts (default: a completion with choices) is returned as sent, the key
+    included: redaction changes what an error shows, never the data the package uses."""
     source = error_source(provider)
     request_id = request_id_from_headers(headers, source.request_id_headers)
     data: Any = None
@@ -163,7 +172,7 @@ def decode_body(
             data = json.loads(content)
         except (ValueError, UnicodeDecodeError, RecursionError):
             data = None
-        if not _is_answer(data):
+        if not kept(data):
             content = redact_bytes(content, secret)
             data = None
     if data is None:

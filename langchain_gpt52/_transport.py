@@ -1,4 +1,4 @@
-"""The only module that does I/O: lazy HTTP clients per model instance, POST and SSE, retries.
+"""The only module that does I/O: lazy HTTP clients per model instance, POST, SSE and GET, retries.
 
 The package's own clients are ``httpx2``; a client the user passes (``http_client=``,
 ``http_async_client=``) may be ``httpx2`` or ``httpx``: both get the same typed errors, retries,
@@ -30,6 +30,7 @@ from langchain_gpt52._stream import (
     StreamReader,
     completion_as_chunks,
     decode_body,
+    is_data,
     not_a_stream,
     redact_bytes,
 )
@@ -190,6 +191,19 @@ def _is_success(status: int) -> bool:
     return 200 <= status < 300
 
 
+def _is_answer(status: int, extra: Mapping[str, str] | None) -> bool:
+    """A 2xx, or a 304 to a request that sent ``If-None-Match`` (the cached body still holds)."""
+    return _is_success(status) or (status == 304 and extra is not None and _IF_NONE_MATCH in extra)
+
+
+_IF_NONE_MATCH = "If-None-Match"
+
+
+def _conditional(etag: str | None) -> dict[str, str] | None:
+    """The headers of a conditional GET (None without an ``ETag`` to revalidate)."""
+    return {_IF_NONE_MATCH: etag} if etag else None
+
+
 class _Side:
     """One client kind (sync or async) of a transport: its library and the timeouts to send.
 
@@ -283,7 +297,8 @@ def _park(agen: AsyncGenerator[None, None]) -> AsyncGenerator[None, None]:
 
 
 class Transport:
-    """POSTs JSON to one base URL with retries; streams SSE chat-completion chunks."""
+    """POSTs JSON to one base URL with retries; streams SSE chat-completion chunks; GETs JSON
+    (conditionally, with an ``ETag``)."""
 
     def __init__(
         self,
@@ -456,7 +471,7 @@ class Transport:
         client: Any,
         side: _Side,
         url: str,
-        body: bytes,
+        body: bytes | None,
         attempts: _Attempts,
         extra: Mapping[str, str] | None,
     ) -> Any:
@@ -465,7 +480,7 @@ class Transport:
         if extra:
             headers = {**(headers or {}), **extra}
         return client.build_request(
-            "POST",
+            "POST" if body is not None else "GET",
             url,
             content=body,
             headers=headers,
@@ -475,10 +490,10 @@ class Transport:
     # -- sync ------------------------------------------------------------------------------
 
     def _open(
-        self, path: str, body: bytes, attempts: _Attempts, extra: Mapping[str, str] | None
+        self, path: str, body: bytes | None, attempts: _Attempts, extra: Mapping[str, str] | None
     ) -> Any:
         """Send until a 2xx response starts (retrying what failed before one did); its body is
-        not read yet."""
+        not read yet. ``body=None`` sends a GET with the ``extra`` headers (a 304 answers it)."""
         client = self.client()
         side = self._sync
         url = self.base_url + path
@@ -492,7 +507,7 @@ class Transport:
                 continue
             except UnicodeEncodeError as exc:
                 raise attempts.unsendable(exc) from None
-            if _is_success(resp.status_code):
+            if _is_answer(resp.status_code, extra):
                 return resp
             try:
                 content = resp.read()
@@ -527,6 +542,33 @@ class Transport:
             finally:
                 resp.close()
             return self._decode(content, headers, resp.status_code), headers
+
+    def get(self, path: str, etag: str | None = None) -> tuple[Any, Any, str | None]:
+        """GET ``path`` (query included) with the same retries and errors as ``post``; return
+        the decoded JSON (None for a 304 to ``etag``), the response headers and its ``ETag``."""
+        attempts = self._attempts()
+        extra = _conditional(etag)
+        with self._sync_sem or nullcontext():
+            resp = self._open(path, None, attempts, extra)
+            try:
+                headers = self._headers_of(resp)
+                content = self._read(resp, attempts, self._request_id(headers))
+            finally:
+                resp.close()
+            return self._got(resp.status_code, content, headers)
+
+    def _got(self, status: int, content: bytes, headers: Any) -> tuple[Any, Any, str | None]:
+        if status == 304:
+            return None, headers, headers.get("etag")
+        data = decode_body(
+            content,
+            headers,
+            status=status,
+            provider=self.source,
+            secret=self._secret,
+            kept=lambda data: is_data(data, self.source),
+        )
+        return data, headers, headers.get("etag")
 
     def stream(
         self, path: str, body: bytes, headers: Mapping[str, str] | None = None
@@ -580,7 +622,7 @@ class Transport:
     async def _aopen(
         self,
         path: str,
-        body: bytes,
+        body: bytes | None,
         attempts: _Attempts,
         client: Any,
         extra: Mapping[str, str] | None,
@@ -598,7 +640,7 @@ class Transport:
                 continue
             except UnicodeEncodeError as exc:
                 raise attempts.unsendable(exc) from None
-            if _is_success(resp.status_code):
+            if _is_answer(resp.status_code, extra):
                 return resp
             try:
                 content = await resp.aread()
@@ -635,6 +677,20 @@ class Transport:
             finally:
                 await resp.aclose()
             return self._decode(content, headers, resp.status_code), headers
+
+    async def aget(self, path: str, etag: str | None = None) -> tuple[Any, Any, str | None]:
+        """Async ``get``."""
+        attempts = self._attempts()
+        extra = _conditional(etag)
+        slot = self._slot()
+        async with slot.sem or nullcontext():
+            resp = await self._aopen(path, None, attempts, slot.client, extra)
+            try:
+                headers = self._headers_of(resp)
+                content = await self._aread(resp, attempts, self._request_id(headers))
+            finally:
+                await resp.aclose()
+            return self._got(resp.status_code, content, headers)
 
     async def astream(
         self, path: str, body: bytes, headers: Mapping[str, str] | None = None

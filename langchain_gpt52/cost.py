@@ -8,6 +8,8 @@ Cost of one response (``response_metadata["cost"] = {"usd": ..., "source": ...}`
 * ``"price_table"``: the model's price per 1M tokens times the token usage: input tokens at the
   input price, cached input tokens at the cached price, output tokens (reasoning included) at the
   output price.
+* ``"fetched_price"``: as ``"price_table"``, with the price the gateway publishes on its models
+  endpoint (fetched by ``list_models`` / ``get_model_details``) in place of the catalog's.
 * ``"cache"``: the reply came from a LangChain cache (``set_llm_cache``): 0 USD.
 * ``"estimate"`` (the tracker's own, for a stream cut before any figure or usage arrived): the
   offline input count plus the output streamed so far, at the list price.
@@ -68,7 +70,7 @@ __all__ = [
 
 logger = logging.getLogger("langchain_gpt52")
 
-CostSource = Literal["provider", "price_table", "cache", "estimate"]
+CostSource = Literal["provider", "price_table", "fetched_price", "cache", "estimate"]
 
 
 _UNITS: dict[str, float] = {k: v for p in PROVIDERS for k, v in p.cost_units.items()}
@@ -142,7 +144,8 @@ def response_cost(
     if usd is not None:
         return {"usd": usd, "source": "provider"}
     if usage is not None and price is not None:
-        return {"usd": price_usd(usage, price), "source": "price_table"}
+        source = "fetched_price" if price.fetched else "price_table"
+        return {"usd": price_usd(usage, price), "source": source}
     return None
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from langchain_gpt52 import model_details
+from langchain_gpt52._prices import Price
 from langchain_gpt52.chat_models.base import BaseChatGPT52
+from langchain_gpt52.model_details import ModelDetails
 from langchain_gpt52.providers import AIMLAPI, Provider
 
 __all__ = ["ChatAIMLAPI"]
@@ -216,3 +219,24 @@ class ChatAIMLAPI(BaseChatGPT52):
     """
 
     provider: ClassVar[Provider] = AIMLAPI
+
+    def list_models(self) -> list[ModelDetails]:
+        """The models AI/ML API serves (`GET {base_url}/models?include=pricing,...`, no key
+        needed) with their limits and prices; the prices are kept for cost."""
+        return model_details.list_models(self)
+
+    async def alist_models(self) -> list[ModelDetails]:
+        """`list_models` for async code."""
+        return await model_details.alist_models(self)
+
+    def get_model_details(self, model_id: str | None = None) -> ModelDetails:
+        """One model's details (default: this instance's model; `GET {base_url}/models?id=...`);
+        its price is kept for cost."""
+        return model_details.get_model_details(self, model_id)
+
+    async def aget_model_details(self, model_id: str | None = None) -> ModelDetails:
+        """`get_model_details` for async code."""
+        return await model_details.aget_model_details(self, model_id)
+
+    def _list_price(self) -> Price | None:
+        return model_details.known_price(self) or super()._list_price()

@@ -168,33 +168,20 @@ class ChatOxen(BaseChatGPT52):
     provider: ClassVar[Provider] = OXEN
 
     def list_models(self) -> list[ModelDetails]:
-        """The models Oxen.ai serves (``GET {base_url}/models``); their prices are kept for cost."""
-        models = model_details.parse_model_list(model_details.get_json(self))
-        for details in models:
-            model_details.remember(self.base_url, details)
-        return models
+        """The models Oxen.ai serves (`GET {base_url}/models`); their prices are kept for cost."""
+        return model_details.list_models(self)
 
     async def alist_models(self) -> list[ModelDetails]:
-        """``list_models`` for async code."""
-        models = model_details.parse_model_list(await model_details.aget_json(self))
-        for details in models:
-            model_details.remember(self.base_url, details)
-        return models
+        """`list_models` for async code."""
+        return await model_details.alist_models(self)
 
     def get_model_details(self, model_id: str | None = None) -> ModelDetails:
         """One model's details (default: this instance's model); its price is kept for cost."""
-        details = model_details.parse_model(
-            model_details.get_json(self, model_id or self.model_name)
-        )
-        model_details.remember(self.base_url, details)
-        return details
+        return model_details.get_model_details(self, model_id)
 
     async def aget_model_details(self, model_id: str | None = None) -> ModelDetails:
-        """``get_model_details`` for async code."""
-        data = await model_details.aget_json(self, model_id or self.model_name)
-        details = model_details.parse_model(data)
-        model_details.remember(self.base_url, details)
-        return details
+        """`get_model_details` for async code."""
+        return await model_details.aget_model_details(self, model_id)
 
     def _list_price(self) -> Price | None:
         return model_details.known_price(self) or super()._list_price()

@@ -717,7 +717,7 @@ class Emulator:
                 return self._error(provider, 413, message, path, headers, close=True)
             if path in provider.extra_routes and method == "GET":
                 return self._extra(provider, path, query, headers)
-            return self._route_request(provider, method, path, headers, body, parsed)
+            return self._route_request(provider, method, path, headers, body, parsed, query)
         except Exception:
             self._record_error(traceback.format_exc())
             message = "Internal server error (emulator)"
@@ -731,16 +731,17 @@ class Emulator:
         headers: dict[str, str],
         body: bytes,
         parsed: Any,
+        query: str = "",
     ) -> _Reply:
         if path in (provider.chat_path, provider.responses_path):
             if method != "POST":
                 return self._not_allowed(provider, path, headers, "POST")
             return self._chat(provider, path, headers, body, parsed)
-        models = provider.models(self.settings) if path == provider.models_path else None
+        models = provider.models(self.settings, query) if path == provider.models_path else None
         if models is not None:
             if method != "GET":
                 return self._not_allowed(provider, path, headers, "GET")
-            return self._json(provider, 200, models, headers)
+            return self._tagged(provider, self._json(provider, 200, models, headers), headers)
         model_id = unquote(path[len(provider.models_path) + 1 :])
         if path.startswith(provider.models_path + "/") and provider.models(self.settings):
             if method != "GET":
@@ -752,6 +753,18 @@ class Emulator:
         return self._error(provider, 404, f"Cannot {method} {path}", path, headers)
 
     # -- reply builders -------------------------------------------------------------------------
+
+    def _tagged(
+        self, provider: EmulatedProvider, reply: _Reply, request_headers: dict[str, str]
+    ) -> _Reply:
+        """``reply`` with the provider's ``ETag``, or a 304 when the request already holds it."""
+        tag = provider.etag(reply.body)
+        if tag is None:
+            return reply
+        if request_headers.get("if-none-match") == tag:
+            return _Reply(304, [*self._base_headers(provider, request_headers), ("etag", tag)])
+        reply.headers.append(("etag", tag))
+        return reply
 
     def _base_headers(
         self, provider: EmulatedProvider, request_headers: dict[str, str]

@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_gpt52._prices import Price
 from langchain_gpt52.errors import ErrorFields, openai_error_fields
+
+if TYPE_CHECKING:
+    from langchain_gpt52.model_details import ModelDetails
 
 __all__ = [
     "FAILOVER_STATUSES",
@@ -239,7 +242,15 @@ class Provider:
     (`"auth"` and `"credits"` are logged as warnings, `"unavailable"` as info); any other 4xx
     is raised (the request would fail everywhere)."""
     models_route: str | None = None
-    """The provider's model-details route (``{model}`` is the model id), relative to the base."""
+    """The provider's model-list route relative to the base URL, query included (None: none)."""
+    model_route: str | None = None
+    """One model's details route (``{model}`` is the model id); it may answer with a list
+    holding the model (a list route filtered by id)."""
+    models_key: bool = True
+    """Whether the models routes need the API key (False: a keyless instance may list them)."""
+    model_reader: Callable[[Mapping[str, Any]], ModelDetails] | None = None
+    """Reads one model object of the provider's models routes (None: the common shape,
+    `model_details.parse_model`)."""
     client_request_id: Param = Param(pattern=r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
     """What the provider documents for a caller's own request id (``client_request_id=``), sent
     in ``client_request_id_header``; by default any text an HTTP header can carry."""

@@ -1,11 +1,12 @@
-"""AI/ML API: its descriptor, the readers of its own shapes (error bodies, cost in bodies) and
-the GPT-5.2 models it serves for chat."""
+"""AI/ML API: its descriptor, the readers of its own shapes (error bodies, cost in bodies, its
+model list) and the GPT-5.2 models it serves."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from langchain_gpt52._prices import Price
 from langchain_gpt52.errors import (
     ErrorFields,
     error_status,
@@ -13,6 +14,7 @@ from langchain_gpt52.errors import (
     joined_message,
     openai_error_fields,
 )
+from langchain_gpt52.model_details import ModelDetails
 from langchain_gpt52.providers._openai_schema import (
     GPT52_PRICE,
     GPT52_PRO_PRICE,
@@ -29,7 +31,15 @@ from langchain_gpt52.providers._types import (
     SamplingNeedsNoReasoning,
 )
 
-__all__ = ["AIMLAPI", "COST_UNITS", "CREDITS_PER_USD", "aimlapi_error_fields", "meta_usage_cost"]
+__all__ = [
+    "AIMLAPI",
+    "COST_UNITS",
+    "CREDITS_PER_USD",
+    "aimlapi_error_fields",
+    "meta_usage_cost",
+    "read_model",
+    "units_to_price",
+]
 
 CREDITS_PER_USD = 2_000_000
 """AI/ML API credits per US dollar."""
@@ -152,6 +162,77 @@ _RESPONSES_PARAMS: dict[str, Param] = {
     },
 }
 
+_INCLUDE = "include=pricing,capabilities,modalities"
+"""The optional sections of `GET /v1/models` asked for (without them no model has a price)."""
+
+_UNITS = {"input": "input", "cached_input": "cached_input", "output": "output"}
+"""A `units[].unit` name, without a trailing `_token(s)`, -> the `Price` field it quotes."""
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def units_to_price(pricing: Any) -> Price | None:
+    """A `pricing` block -> USD per 1M tokens, or None when it quotes no input and output rate.
+
+    Only `kind: "fixed"` quotes rates ahead of a request; each unit's `price` is for `per`
+    units (1,000,000 for most token rates, 1,000 for some), so it is always divided by `per`.
+    Without a cached-input rate, cached tokens are priced as input.
+    """
+    if not isinstance(pricing, Mapping) or pricing.get("kind") != "fixed":
+        return None
+    rates: dict[str, float] = {}
+    for unit in pricing.get("units") or ():
+        if not isinstance(unit, Mapping) or not isinstance(unit.get("unit"), str):
+            continue
+        name = unit["unit"].lower().removesuffix("s").removesuffix("_token")
+        price, per = _number(unit.get("price")), _number(unit.get("per"))
+        if name in _UNITS and price is not None and per:
+            rates[_UNITS[name]] = price / per * 1_000_000
+    if "input" not in rates or "output" not in rates:
+        return None
+    return Price(
+        input=rates["input"],
+        cached_input=rates.get("cached_input", rates["input"]),
+        output=rates["output"],
+    )
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_model(data: Mapping[str, Any]) -> ModelDetails:
+    """One object of AI/ML API's `GET /v1/models` -> `ModelDetails` (limits from `info`,
+    capabilities and modalities as listed, the price from `pricing`)."""
+    info = data.get("info")
+    info = info if isinstance(info, Mapping) else {}
+    pricing = data.get("pricing")
+    modalities = data.get("modalities")
+    capabilities: dict[str, Any] = {}
+    if isinstance(data.get("capabilities"), list):
+        capabilities["declared"] = list(data["capabilities"])
+    if isinstance(modalities, Mapping):
+        capabilities.update({k: list(v) for k, v in modalities.items() if k in ("input", "output")})
+    aliases = data.get("aliases")
+    return ModelDetails(
+        id=data["id"],
+        display_name=info.get("name") if isinstance(info.get("name"), str) else None,
+        capabilities=capabilities or None,
+        pricing=dict(pricing) if isinstance(pricing, Mapping) else None,
+        price=units_to_price(pricing),
+        context_window=_int(info.get("contextLength")),
+        max_output_tokens=_int(info.get("outputMax")),
+        aliases=tuple(a for a in aliases if isinstance(a, str))
+        if isinstance(aliases, list)
+        else (),
+        raw=dict(data),
+    )
+
+
 AIMLAPI = Provider(
     name="AI/ML API",
     ls_provider="aimlapi",
@@ -192,7 +273,10 @@ AIMLAPI = Provider(
         403: "AI/ML API answers 403 when the account is out of credits: top up or check the key"
     },
     failover_statuses={**FAILOVER_STATUSES, 403: "credits"},
-    models_route="/models",
+    models_route=f"/models?{_INCLUDE}",
+    model_route=f"/models?{_INCLUDE}&id={{model}}",
+    models_key=False,
+    model_reader=read_model,
     client_request_id=Param(
         pattern=r"[A-Za-z0-9._:-]{1,128}",
         pattern_text="1-128 characters of A-Z a-z 0-9 . _ : - (AI/ML API drops other values "

@@ -33,6 +33,7 @@ OPENAI_COMPATIBLE = Provider(
     request_id_headers=("x-request-id", "request-id"),
     failover_statuses=FAILOVER_STATUSES,
     models_route="/models",
+    model_route="/models/{model}",
     models=(
         ModelRow(
             model="gpt-5.2",

@@ -52,7 +52,8 @@ OXEN = Provider(
     request_id_headers=("x-request-id",),
     error_fields=oxen_error_fields,
     failover_statuses=FAILOVER_STATUSES,
-    models_route="/models/{model}",
+    models_route="/models",
+    model_route="/models/{model}",
     models=(
         ModelRow(
             model="gpt-5-2-chat-latest",

@@ -326,9 +326,6 @@ def test_other_providers_do_not_read_the_fourth_providers_shapes() -> None:
     assert not isinstance(info.value, InternalServerError)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="model_details reads the descriptor's models_route once it uses it"
-)
 def test_fourth_provider_models_route() -> None:
     fake = FakeProvider(httpx.Response(200, json={"object": "list", "data": []}))
     model_details.get_json(_router(fake))

@@ -1051,3 +1051,70 @@ def test_https_keeps_more_connections_alive() -> None:
     finally:
         https.close()
         plain.close()
+
+
+# -- GET: the models routes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lib", LIBS)
+async def test_get_in_both_libraries_with_our_timeouts(lib: ModuleType) -> None:
+    seen: list[Any] = []
+
+    def handler(request: Any) -> Any:
+        seen.append((request.method, str(request.url), request.extensions["timeout"]))
+        return lib.Response(200, json={"data": [{"id": "m"}]}, headers={"etag": '"1"'})
+
+    mock = lib.MockTransport(handler)
+    transport = make_transport(
+        client=lib.Client(transport=mock), aclient=lib.AsyncClient(transport=mock)
+    )
+    data, _, etag = transport.get("/models?include=pricing")
+    adata, _, _ = await transport.aget("/models?include=pricing")
+    assert data == adata == {"data": [{"id": "m"}]} and etag == '"1"'
+    url = "https://api.example.com/v1/models?include=pricing"
+    timeouts = {"connect": 2.0, "read": 2.0, "write": 2.0, "pool": 2.0}
+    assert seen == [("GET", url, timeouts)] * 2
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_get_sends_if_none_match_and_a_304_is_no_body(lib: ModuleType) -> None:
+    seen: list[Any] = []
+
+    def handler(request: Any) -> Any:
+        seen.append(request.headers.get("if-none-match"))
+        return lib.Response(304, headers={"etag": '"1"'})
+
+    transport = make_transport(client=lib.Client(transport=lib.MockTransport(handler)))
+    assert transport.get("/models", '"1"')[0] is None
+    with pytest.raises(APIStatusError):  # a 304 it did not ask for
+        transport.get("/models")
+    assert seen == ['"1"', None]
+
+
+def test_get_retries_like_post(sleeps: list[float]) -> None:
+    answers = iter([httpx2.Response(502), httpx2.Response(200, json=[])])
+    transport = make_transport(
+        client=httpx2.Client(transport=httpx2.MockTransport(lambda r: next(answers)))
+    )
+    assert transport.get("/models")[0] == []
+    assert len(sleeps) == 1
+
+
+def test_get_keeps_the_key_in_the_data_and_redacts_it_from_errors() -> None:
+    body = {"data": [{"id": "m", "note": KEY}]}
+    transport = make_transport(
+        client=httpx2.Client(
+            transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=body))
+        )
+    )
+    assert transport.get("/models")[0] == body
+    failing = make_transport(
+        client=httpx2.Client(
+            transport=httpx2.MockTransport(
+                lambda r: httpx2.Response(200, json={"error": {"message": f"bad {KEY}"}})
+            )
+        )
+    )
+    with pytest.raises(APIError) as err:
+        failing.get("/models")
+    assert KEY not in everything(err.value)

@@ -6,23 +6,27 @@ OpenAPI schema and its two error shapes, the upstream GPT-5.2 rules it passes th
 headers (``x-inference-id``, ``x-aimlapi-credits-used``, ``x-aimlapi-usd-spent``, the echoed
 ``x-client-request-id``), the full usage block plus ``meta.usage`` cost, its stream quirks
 (``usage: null`` and ``obfuscation`` on every chunk, optional unrequested usage chunk, optional
-missing ``data: [DONE]``) and the model list and details bodies. Each model's own upstream rules
-(output cap, efforts, sampling, context window) come from its catalog row
-(`langchain_gpt52.providers.aimlapi`). See ``docs/emulator.md``.
+missing ``data: [DONE]``) and the model list (the package's AI/ML API catalog, with pricing,
+capabilities and modalities on request, filtered by id, with an ``ETag``) and details bodies.
+Each model's own upstream rules (output cap, efforts, sampling, context window) come from its
+catalog row (`langchain_gpt52.providers.aimlapi`). See ``docs/emulator.md``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
-from langchain_gpt52 import providers as catalog
+from langchain_gpt52._prices import Price
 from langchain_gpt52.providers import ModelRow
+from langchain_gpt52.providers.aimlapi import AIMLAPI as CATALOG
 
 from ..fake_model.usage import cached_tokens_for
 from ..randomness import random_length, random_text
@@ -339,31 +343,16 @@ def _reject(status: int, message: str, path: str) -> RequestRejected:
     return RequestRejected(status, error_body(status, message, path))
 
 
-_MODEL_ENTRY: dict[str, Any] = {
-    "id": MODEL,
-    "object": "model",
-    "type": "chat-completion",
-    "created": 1765411200,
-    "owned_by": "openai",
-    "info": {
-        "name": "GPT-5.2",
-        "developer": "OpenAI",
-        "description": "OpenAI's GPT-5.2 for chat, coding and agentic tasks.",
-        "contextLength": 400000,
-        "maxTokens": 128000,
-        "url": "https://aimlapi.com/models/openai-gpt-5-2",
-        "docs_url": "https://docs.aimlapi.com/api-references/text-models-llm/openai/gpt-5-2",
-    },
-    "features": [
-        "openai/chat-completion",
-        "openai/chat-completion.function",
-        "openai/chat-completion.response-format",
-        "openai/chat-completion.stream",
-        "openai/chat-completion.vision",
-        "openai/chat-completion.reasoning",
-    ],
-    "endpoints": ["/v1/chat/completions"],
-}
+_OTHER_MODEL = ModelRow(
+    model="openai/gpt-4o",
+    context_window=128_000,
+    max_output_tokens=16_384,
+    efforts=None,
+    default_effort=None,
+    price=Price(2.5, 1.25, 10.0),
+    source="emulator: a model outside the GPT-5.2 family, so clients must filter the list",
+)
+_SECTIONS = ("pricing", "modalities", "capabilities")
 
 
 @dataclass
@@ -372,32 +361,80 @@ class AIMLAPIOptions:
 
     `done_marker=False` ends streams at EOF without `data: [DONE]`;
     `unrequested_usage=True` sends the usage chunk even when the request did not ask for it
-    (`stream_options.include_usage` missing or false), as the real service may.
+    (`stream_options.include_usage` missing or false), as the real service may;
+    `model_rows` replaces the catalog rows of the model list.
     """
 
     done_marker: bool = True
     unrequested_usage: bool = False
+    model_rows: tuple[Any, ...] | None = None
+    """The catalog rows (`ModelRow`) the model list serves instead of the package's catalog
+    (to test a client against a gateway that drifted)."""
 
 
-def _listed() -> dict[str, ModelRow]:
-    """The models the list shows: every catalog model, the Responses-only ones included."""
-    return {row.model: row for row in catalog.AIMLAPI.models}
+def _pricing(price: Price | None) -> dict[str, Any]:
+    """A `pricing` block quoting `price` (the cached rate per 1,000 tokens: read with `per`)."""
+    if price is None:
+        return {"kind": "variable", "currency": "USD"}
+    return {
+        "kind": "fixed",
+        "currency": "USD",
+        "units": [
+            {"unit": "input_tokens", "price": price.input, "per": 1_000_000},
+            {"unit": "cached_input_tokens", "price": price.cached_input / 1000, "per": 1_000},
+            {"unit": "output_tokens", "price": price.output, "per": 1_000_000},
+        ],
+    }
 
 
-def _entry(row: ModelRow) -> dict[str, Any]:
-    """The model list entry of a catalog model (the default model's entry, its limits and
-    the endpoint that serves it)."""
-    entry: dict[str, Any] = json.loads(json.dumps(_MODEL_ENTRY))
-    if row.endpoint == "responses":
-        entry["endpoints"] = ["/v1/responses"]
-    if row.model != MODEL:
-        entry["id"] = row.model
-        entry["info"].update(
-            name=f"GPT-5.2 ({row.model})",
-            contextLength=row.context_window,
-            maxTokens=row.max_output_tokens,
-        )
+def model_entry(row: ModelRow, sections: Iterable[str] = _SECTIONS) -> dict[str, Any]:
+    """One `GET /v1/models` entry for a catalog row, with the optional `sections` asked for."""
+    endpoint = "chat-completions" if row.chat_completions else "responses"
+    entry: dict[str, Any] = {
+        "id": row.model,
+        "object": "model",
+        "created": 1765411200,
+        "owned_by": "openai",
+        "aliases": [],
+        "type": f"openai/{endpoint}",
+        "info": {
+            "name": row.model.removeprefix("openai/"),
+            "developer": "Open AI",
+            "contextLength": row.context_window,
+            "outputMax": row.max_output_tokens,
+            "docsUrl": f"https://docs.aimlapi.com/api-references/text-models-llm/{row.model}",
+        },
+        "tags": ["playground:chat"],
+    }
+    if "pricing" in sections:
+        entry["pricing"] = _pricing(row.price)
+    if "modalities" in sections:
+        entry["modalities"] = {"input": list(row.inputs), "output": ["text"]}
+    if "capabilities" in sections:
+        vision = ["vision"] if "image" in row.inputs else []
+        entry["capabilities"] = ["streaming", "structured_output", "tools", *vision]
     return entry
+
+
+def _rows(settings: Settings | None) -> tuple[ModelRow, ...]:
+    """The rows served: the emulator's own (`aimlapi_model_rows`) or the package's AI/ML API
+    catalog, plus one model outside the GPT-5.2 family."""
+    own = settings.options("aimlapi", AIMLAPIOptions).model_rows if settings else None
+    return tuple(own) if own else (*CATALOG.models, _OTHER_MODEL)
+
+
+def _listed(query: str) -> tuple[list[str], set[str]]:
+    """`GET /v1/models` query -> (ids asked for, sections to include); comma-separated and
+    repeated values both count, unknown sections are ignored."""
+    params = parse_qs(query)
+
+    def values(name: str) -> list[str]:
+        return [v for raw in params.get(name, ()) for v in raw.split(",") if v]
+
+    sections = set(values("include"))
+    if "all" in sections or params.get("details", [""])[0] in ("true", "1"):
+        sections.update(_SECTIONS)
+    return values("id"), sections
 
 
 class AIMLAPI(EmulatedProvider):
@@ -492,14 +529,21 @@ class AIMLAPI(EmulatedProvider):
     def done_marker(self, settings: Settings) -> bool:
         return settings.options(self.name, AIMLAPIOptions).done_marker
 
-    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
-        return {"object": "list", "data": [_entry(row) for row in _listed().values()]}
+    def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
+        ids, sections = _listed(query)
+        entries = [model_entry(row, sections) for row in _rows(settings)]
+        if ids:
+            entries = [e for e in entries if e["id"] in ids or set(e["aliases"]) & set(ids)]
+        return {"object": "list", "data": entries}
 
     def model_details(
         self, model_id: str, settings: Settings | None = None
     ) -> dict[str, Any] | None:
-        row = _listed().get(model_id)
-        return None if row is None else _entry(row)
+        rows = [row for row in _rows(settings) if row.model == model_id]
+        return model_entry(rows[0]) if rows else None
+
+    def etag(self, body: bytes) -> str | None:
+        return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
 
     def model_not_found(self, model_id: str) -> str:
         return f"Model {model_id} not found"

@@ -148,8 +148,14 @@ class EmulatedProvider:
 
     # -- models ---------------------------------------------------------------------------------
 
-    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
-        """``GET {prefix}/models`` (``None``: the route does not exist)."""
+    def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
+        """``GET {prefix}/models`` with the request's ``query`` string (``None``: the route does
+        not exist)."""
+        return None
+
+    def etag(self, body: bytes) -> str | None:
+        """The ``ETag`` of a model-list body (``None``: the provider sends none; with one, a
+        request whose ``If-None-Match`` holds it gets a 304)."""
         return None
 
     def model_details(

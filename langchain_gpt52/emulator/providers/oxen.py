@@ -316,7 +316,7 @@ class Oxen(EmulatedProvider):
         model = body.get("model")
         return model if isinstance(model, str) and model in served_models(ROUTE) else MODEL
 
-    def models(self, settings: Settings | None = None) -> dict[str, Any] | None:
+    def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
         rows = served_models(ROUTE).values()
         return {"object": "list", "data": [_details(settings or Settings(), r) for r in rows]}
 
