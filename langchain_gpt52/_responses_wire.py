@@ -609,6 +609,14 @@ _HANDLERS: dict[str, Any] = {
 }
 
 
+def _add_request_id(
+    exc: APIResponseValidationError, provider: ErrorSource | str, headers: Any
+) -> None:
+    """Give an error a stream's events stand for the response's request id (when it has none)."""
+    names = error_source(provider).request_id_headers
+    exc.request_id = exc.request_id or request_id_from_headers(headers, names)
+
+
 def chat_chunks(
     events: Iterator[tuple[Any, Any]], provider: ErrorSource | str
 ) -> Iterator[tuple[Any, Any]]:
@@ -624,8 +632,7 @@ def chat_chunks(
         for data in reader.end():
             yield data, headers
     except APIResponseValidationError as exc:
-        names = error_source(provider).request_id_headers
-        exc.request_id = exc.request_id or request_id_from_headers(headers, names)
+        _add_request_id(exc, provider, headers)
         raise
     finally:
         close = getattr(events, "close", None)
@@ -646,8 +653,7 @@ async def achat_chunks(
         for data in reader.end():
             yield data, headers
     except APIResponseValidationError as exc:
-        names = error_source(provider).request_id_headers
-        exc.request_id = exc.request_id or request_id_from_headers(headers, names)
+        _add_request_id(exc, provider, headers)
         raise
     finally:
         close = getattr(events, "aclose", None)

@@ -451,6 +451,11 @@ class Transport:
     def _reader(self, headers: Any) -> StreamReader:
         return StreamReader(headers, provider=self.source, secret=self._secret_text)
 
+    def _started(self, resp: Any) -> tuple[Any, str | None, str]:
+        """A started stream's headers, request id and kind (`_stream_kind`)."""
+        headers = self._headers_of(resp)
+        return headers, self._request_id(headers), self._stream_kind(headers)
+
     def _stream_kind(self, headers: Any) -> str:
         """``"sse"``, ``"json"`` (one JSON body: the server ignored ``stream``, or sent an error
         object with status 200) or another content type (an HTML page, say)."""
@@ -577,9 +582,7 @@ class Transport:
         with self._sync_sem or nullcontext():
             resp = self._open(path, body, attempts, headers)
             try:
-                headers = self._headers_of(resp)
-                rid = self._request_id(headers)
-                kind = self._stream_kind(headers)
+                headers, rid, kind = self._started(resp)
                 if kind != "sse":
                     content = self._read(resp, attempts, rid)
                     for data in self._whole(kind, content, headers, resp.status_code):
@@ -598,9 +601,7 @@ class Transport:
                     chunks, done, error = reader.feed(raw)
                     for chunk in chunks:
                         yield chunk, headers
-                    if error is not None:
-                        raise error
-                    if done:
+                    if _stream_over(done, error):
                         return
             finally:
                 resp.close()
@@ -700,9 +701,7 @@ class Transport:
         async with slot.sem or nullcontext():
             resp = await self._aopen(path, body, attempts, slot.client, headers)
             try:
-                headers = self._headers_of(resp)
-                rid = self._request_id(headers)
-                kind = self._stream_kind(headers)
+                headers, rid, kind = self._started(resp)
                 if kind != "sse":
                     content = await self._aread(resp, attempts, rid)
                     for data in self._whole(kind, content, headers, resp.status_code):
@@ -721,12 +720,18 @@ class Transport:
                     chunks, done, error = reader.feed(raw)
                     for chunk in chunks:
                         yield chunk, headers
-                    if error is not None:
-                        raise error
-                    if done:
+                    if _stream_over(done, error):
                         return
             finally:
                 await resp.aclose()
+
+
+def _stream_over(done: bool, error: APIError | None) -> bool:
+    """Whether a stream ends after the chunks of this read: at its end, or at an error it
+    carried (raised here, once those chunks are out)."""
+    if error is not None:
+        raise error
+    return done
 
 
 class _Attempts:

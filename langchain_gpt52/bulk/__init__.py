@@ -10,7 +10,8 @@ print(summary.ok, summary.usd)
 
 Layout: `rows.py` (rows in, checked), `row.py` (one row: pace, journal, call, result line),
 `pacing.py` (`RateLimiter`, RPM/TPM, adaptive concurrency), `journal.py` (output file and the
-durable "sent" journal), `runner.py` (the job), `reconcile.py` (the provider's request log),
+durable "sent" journal), `resume.py` (what a re-run does with each row, shared with Ray),
+`runner.py` (the job), `reconcile.py` (the provider's request log),
 `progress.py` (bar and `BulkSummary`), `cli.py` (`python -m langchain_gpt52 bulk`).
 """
 

@@ -7,14 +7,16 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from langchain_gpt52.bulk.journal import FINAL, JobState, Journal, OutputFile, load_state
+from langchain_gpt52.bulk.journal import JobState, Journal, OutputFile, load_state
 from langchain_gpt52.bulk.pacing import AdaptiveConcurrency, LocalRateLimiter, RateLimiter
 from langchain_gpt52.bulk.progress import BulkSummary, Progress
+from langchain_gpt52.bulk.resume import invalid_row_record, plan_row, unknown_record
 from langchain_gpt52.bulk.row import RowCall, arun_row, client_request_id
 from langchain_gpt52.bulk.rows import Row, RowProblem, parse_row, read_rows
 from langchain_gpt52.cost import track_cost
@@ -112,36 +114,25 @@ def _count(rows: Any) -> int | None:
     return len(rows) if hasattr(rows, "__len__") else None
 
 
+@dataclass(eq=False, kw_only=True)
 class _Job:
-    def __init__(
-        self,
-        *,
-        call: RowCall,
-        job: str,
-        state: JobState,
-        limiter: RateLimiter,
-        window: AdaptiveConcurrency,
-        output: OutputFile,
-        journal: Journal,
-        progress: Progress,
-        resend_unknown: bool,
-        billed: set[str] | None,
-    ) -> None:
-        self.call = call
-        self.job = job
-        self.state = state
-        self.limiter = limiter
-        self.window = window
-        self.output = output
-        self.journal = journal
-        self.progress = progress
-        self.resend_unknown = resend_unknown
-        self.billed = billed
-        self.failure: BaseException | None = None
-        self.seen: set[str] = set()
-        """Row ids met in this run (a repeated id is an error line, never a second send)."""
-        self.in_flight: dict[str, tuple[Row, str, bool]] = {}
-        """Row id -> (row, client request id, whether its "sent" record is written)."""
+    """One run of a job: its rows' plan, sends and result lines."""
+
+    call: RowCall
+    job: str
+    state: JobState
+    limiter: RateLimiter
+    window: AdaptiveConcurrency
+    output: OutputFile
+    journal: Journal
+    progress: Progress
+    resend_unknown: bool
+    billed: set[str] | None
+    failure: BaseException | None = None
+    seen: set[str] = field(default_factory=set)
+    """Row ids met in this run (a repeated id is an error line, never a second send)."""
+    in_flight: dict[str, tuple[Row, str, bool]] = field(default_factory=dict)
+    """Row id -> (row, client request id, whether its "sent" record is written)."""
 
     async def run(self, model: BaseChatModel, rows: Any) -> BulkSummary:
         tasks: set[asyncio.Task[None]] = set()
@@ -192,21 +183,20 @@ class _Job:
                 "content without an id): give each row its own id",
             )
         self.seen.add(item.id)
-        last = self.state.status.get(item.id)
-        if last in FINAL:
-            self.progress.add({"status": last}, this_run=False)
-            return None
-        if isinstance(item, RowProblem):
-            self._write({"id": item.id, "status": "error", "error": _bad_row(item.message)})
-            return None
-        sends = self.state.sends.get(item.id, 0)
-        if sends and last != "skipped" and not self._may_resend(item.id, sends):
-            if last == "unknown":
-                self.progress.add({"status": "unknown"}, this_run=False)
-            else:
-                self._write(self._unknown(item.id, client_request_id(self.job, item.id, sends)))
-            return None
-        return sends + 1
+        plan = plan_row(self.state, item, self._may_resend)
+        if isinstance(plan, int):
+            return plan
+        if plan == "finished":
+            self.progress.add({"status": self.state.status[item.id]}, this_run=False)
+        elif plan == "invalid":
+            assert isinstance(item, RowProblem)
+            self._write(invalid_row_record(item))
+        elif plan == "still_unknown":
+            self.progress.add({"status": "unknown"}, this_run=False)
+        else:
+            sends = self.state.sends[item.id]
+            self._write(unknown_record(item.id, client_request_id(self.job, item.id, sends)))
+        return None
 
     def _may_resend(self, row_id: str, sends: int) -> bool:
         """A row sent before with no outcome: resend it when asked, or when the request log
@@ -254,23 +244,9 @@ class _Job:
         """Stopped with rows in flight: those already sent end `unknown`."""
         for row_id, (_, cid, sent) in list(self.in_flight.items()):
             if sent:
-                self._write(self._unknown(row_id, cid))
+                self._write(unknown_record(row_id, cid))
         self.in_flight.clear()
-
-    @staticmethod
-    def _unknown(row_id: str, cid: str) -> dict[str, Any]:
-        return {
-            "id": row_id,
-            "status": "unknown",
-            "client_request_id": cid,
-            "reason": "sent without a recorded outcome (it may have been billed); "
-            "resend_unknown=True sends it again",
-        }
 
     def _write(self, record: dict[str, Any]) -> None:
         self.output.write(record)
         self.progress.add(record)
-
-
-def _bad_row(message: str) -> dict[str, Any]:
-    return {"type": "InvalidRow", "status_code": None, "message": message}

@@ -7,7 +7,8 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -146,6 +147,16 @@ class _Guard:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+@dataclass
+class _Tries:
+    """One call's way through the members."""
+
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    """The members that did not serve it, in order (the answer's `failed_over`)."""
+    errors: list[BaseException] = field(default_factory=list)
+    """What each tried member raised."""
 
 
 class ChatGPT52Failover(GenerationFields, BaseChatModel):
@@ -356,9 +367,9 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
 
     # -- member choice and bookkeeping -----------------------------------------------------
 
-    def _plan(self, failed: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    def _plan(self, tries: _Tries) -> list[tuple[int, int]]:
         """Members to try with their breaker tickets, in order; members whose breaker does
-        not admit a call now are noted in `failed` and skipped."""
+        not admit a call now are noted in `tries.failed` and skipped."""
         order: list[tuple[int, int]] = []
         skipped: list[dict[str, Any]] = []
         with self._lock:
@@ -370,7 +381,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
                     order.append((i, ticket))
             if not order:
                 return [(0, self._breakers[0].epoch)]
-        failed.extend(skipped)
+        tries.failed.extend(skipped)
         return order
 
     def _failed(
@@ -378,8 +389,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         i: int,
         ticket: int,
         exc: BaseException,
-        failed: list[dict[str, Any]],
-        errors: list[BaseException],
+        tries: _Tries,
     ) -> None:
         """Note a member's failure, or raise `exc` when no other member could serve."""
         member = self.models[i]
@@ -405,12 +415,16 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
             )
         else:
             logger.info("failover: %s failed (%s %s)", label, type(exc).__name__, status)
-        failed.append({"model": label, "error": type(exc).__name__, "status": status})
-        errors.append(exc)
+        tries.failed.append({"model": label, "error": type(exc).__name__, "status": status})
+        tries.errors.append(exc)
 
-    def _succeeded(self, i: int, ticket: int) -> None:
+    def _served(self, i: int, ticket: int, tries: _Tries, *messages: BaseMessage) -> None:
+        """Member `i` answered: its breaker notes the success, the messages say who served."""
         with self._lock:
             self._breakers[i].record_success(ticket)
+        for message in messages:
+            message.response_metadata["served_by"] = _label(self.models[i], i)
+            message.response_metadata["failed_over"] = list(tries.failed)
 
     def _mid_stream(self, i: int, ticket: int, exc: BaseException) -> None:
         """A member's stream broke after its first chunk: counted, not failed over."""
@@ -418,13 +432,11 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
             with self._lock:
                 self._breakers[i].record_failure(ticket)
 
-    def _stamp(self, message: BaseMessage, i: int, failed: list[dict[str, Any]]) -> None:
-        message.response_metadata["served_by"] = _label(self.models[i], i)
-        message.response_metadata["failed_over"] = list(failed)
-
-    def _exhausted(self, failed: list[dict[str, Any]], errors: list[BaseException]) -> None:
-        last = errors[-1]
-        tried = ", ".join(f"{f['model']}: {f['error']} {f.get('status') or ''}" for f in failed)
+    def _exhausted(self, tries: _Tries) -> NoReturn:
+        last = tries.errors[-1]
+        tried = ", ".join(
+            f"{f['model']}: {f['error']} {f.get('status') or ''}" for f in tries.failed
+        )
         last.add_note(f"ChatGPT52Failover: every member failed ({tried.strip()})")
         raise last
 
@@ -438,23 +450,19 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._prepare(stop, kwargs, stream=False)
-        failed: list[dict[str, Any]] = []
-        errors: list[BaseException] = []
-        for i, ticket in self._plan(failed):
+        tries = _Tries()
+        for i, ticket in self._plan(tries):
             member = self.models[i]
             try:
                 if member.rate_limiter:
                     member.rate_limiter.acquire(blocking=True)
                 result = member._generate(messages, **call)
             except Exception as exc:
-                self._failed(i, ticket, exc, failed, errors)
+                self._failed(i, ticket, exc, tries)
                 continue
-            self._succeeded(i, ticket)
-            for gen in result.generations:
-                self._stamp(gen.message, i, failed)
+            self._served(i, ticket, tries, *(gen.message for gen in result.generations))
             return result
-        self._exhausted(failed, errors)
-        raise AssertionError  # unreachable: _exhausted raises
+        self._exhausted(tries)
 
     async def _agenerate(
         self,
@@ -464,23 +472,19 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._prepare(stop, kwargs, stream=False)
-        failed: list[dict[str, Any]] = []
-        errors: list[BaseException] = []
-        for i, ticket in self._plan(failed):
+        tries = _Tries()
+        for i, ticket in self._plan(tries):
             member = self.models[i]
             try:
                 if member.rate_limiter:
                     await member.rate_limiter.aacquire(blocking=True)
                 result = await member._agenerate(messages, **call)
             except Exception as exc:
-                self._failed(i, ticket, exc, failed, errors)
+                self._failed(i, ticket, exc, tries)
                 continue
-            self._succeeded(i, ticket)
-            for gen in result.generations:
-                self._stamp(gen.message, i, failed)
+            self._served(i, ticket, tries, *(gen.message for gen in result.generations))
             return result
-        self._exhausted(failed, errors)
-        raise AssertionError
+        self._exhausted(tries)
 
     # -- stream ----------------------------------------------------------------------------
 
@@ -492,9 +496,8 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(stop, kwargs, stream=True)
-        failed: list[dict[str, Any]] = []
-        errors: list[BaseException] = []
-        for i, ticket in self._plan(failed):
+        tries = _Tries()
+        for i, ticket in self._plan(tries):
             member = self.models[i]
             try:
                 if member.rate_limiter:
@@ -502,12 +505,11 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
                 chunks = member._stream(messages, **call)
                 first = next(chunks, None)
             except Exception as exc:
-                self._failed(i, ticket, exc, failed, errors)
+                self._failed(i, ticket, exc, tries)
                 continue
-            self._succeeded(i, ticket)
+            self._served(i, ticket, tries, *([] if first is None else [first.message]))
             if first is None:
                 return
-            self._stamp(first.message, i, failed)
             if run_manager:
                 run_manager.on_llm_new_token(first.text, chunk=first)
             yield first
@@ -520,7 +522,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
                 self._mid_stream(i, ticket, exc)
                 raise
             return
-        self._exhausted(failed, errors)
+        self._exhausted(tries)
 
     async def _astream(
         self,
@@ -530,9 +532,8 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = self._prepare(stop, kwargs, stream=True)
-        failed: list[dict[str, Any]] = []
-        errors: list[BaseException] = []
-        for i, ticket in self._plan(failed):
+        tries = _Tries()
+        for i, ticket in self._plan(tries):
             member = self.models[i]
             try:
                 if member.rate_limiter:
@@ -540,12 +541,11 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
                 chunks = member._astream(messages, **call)
                 first = await anext(chunks, None)
             except Exception as exc:
-                self._failed(i, ticket, exc, failed, errors)
+                self._failed(i, ticket, exc, tries)
                 continue
-            self._succeeded(i, ticket)
+            self._served(i, ticket, tries, *([] if first is None else [first.message]))
             if first is None:
                 return
-            self._stamp(first.message, i, failed)
             if run_manager:
                 await run_manager.on_llm_new_token(first.text, chunk=first)
             yield first
@@ -558,7 +558,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
                 self._mid_stream(i, ticket, exc)
                 raise
             return
-        self._exhausted(failed, errors)
+        self._exhausted(tries)
 
     # -- tools and structured output -------------------------------------------------------
 

@@ -39,13 +39,12 @@ from .faults import REPLACEMENTS, Fault
 from .limits import Limits, retry_after_header
 from .providers import (
     PROVIDERS,
+    Answered,
     EmulatedProvider,
     option_names,
     provider_for_path,
     provider_options,
 )
-from .providers.aimlapi_logs import ROUTE as USAGE_LOGS_ROUTE
-from .providers.aimlapi_logs import UsageLog
 from .recordings import (
     CassetteMismatch,
     Interaction,
@@ -139,6 +138,10 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def _new_provider_state() -> dict[str, Any]:
+    return {name: provider.new_state() for name, provider in PROVIDERS.items()}
 
 
 def _dumps(obj: Any, *, sort: bool = False) -> bytes:
@@ -454,8 +457,8 @@ class Emulator:
         self._stop_event: asyncio.Event | None = None
         #: gateway limits (latency, RPM, TPM) and requests counted per client request id
         self.limits = Limits()
-        #: AI/ML API's request log (`GET /v2/logs`)
-        self.usage_log = UsageLog()
+        #: what each provider keeps per emulator (a request log), by provider name
+        self.provider_state: dict[str, Any] = _new_provider_state()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -677,7 +680,7 @@ class Emulator:
         self.api_key = api_key
         self.settings = settings.copy()
         self.limits.reset()
-        self.usage_log.clear()
+        self.provider_state = _new_provider_state()
 
     def set_credits(self, credits: int | None) -> None:
         with self._lock:
@@ -712,8 +715,8 @@ class Emulator:
             if too_large:
                 message = f"Request body exceeds {MAX_BODY_BYTES} bytes"
                 return self._error(provider, 413, message, path, headers, close=True)
-            if path == USAGE_LOGS_ROUTE and method == "GET":
-                return self._usage_logs(provider, query, headers)
+            if path in provider.extra_routes and method == "GET":
+                return self._extra(provider, path, query, headers)
             return self._route_request(provider, method, path, headers, body, parsed, query)
         except Exception:
             self._record_error(traceback.format_exc())
@@ -841,24 +844,19 @@ class Emulator:
             return self._error(provider, 429, message, path, request_headers, extra=extra)
         reply = self._chat_reply(provider, path, request_headers, body, parsed)
         reply.delay_first = max(reply.delay_first, self.limits.latency)
-        if provider.bills_credits:
-            model = parsed.get("model") if isinstance(parsed, dict) else None
-            self.usage_log.record(
-                status=reply.status,
-                model=model,
-                request_headers=request_headers,
-                reply_headers=reply.headers,
-            )
+        model = parsed.get("model") if isinstance(parsed, dict) else None
+        answered = Answered(reply.status, model, request_headers, reply.headers)
+        provider.record_answer(self.provider_state.get(provider.name), answered)
         return reply
 
-    def _usage_logs(
-        self, provider: EmulatedProvider, query: str, request_headers: dict[str, str]
+    def _extra(
+        self, provider: EmulatedProvider, path: str, query: str, request_headers: dict[str, str]
     ) -> _Reply:
         problem = self._auth_problem(request_headers)
         if problem is not None:
-            return self._error(provider, 401, problem, USAGE_LOGS_ROUTE, request_headers)
-        status, page = self.usage_log.page(query)
-        return self._json(provider, status, page, request_headers)
+            return self._error(provider, 401, problem, path, request_headers)
+        status, body = provider.extra_reply(self.provider_state.get(provider.name), path, query)
+        return self._json(provider, status, body, request_headers)
 
     def _chat_reply(
         self,

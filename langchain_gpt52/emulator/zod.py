@@ -135,6 +135,10 @@ class Zod:
         self.add(type_issue("unknown", None, [*path, key], present=False))
         return False
 
+    def required_obj(self, obj: dict[str, Any], key: str, path: PathT) -> bool:
+        """Whether `obj[key]` is present and an object (an issue noted when not)."""
+        return self.required(obj, key, path) and self.obj(obj[key], [*path, key])
+
     def strict_keys(self, obj: dict[str, Any], allowed: frozenset[str], path: PathT) -> None:
         extra = [k for k in obj if k not in allowed]
         if extra:
@@ -177,9 +181,7 @@ class Zod:
 
     def extra_part(self, part: dict[str, Any], ptype: str, path: PathT) -> None:
         if ptype == "image_url":
-            if self.required(part, "image_url", path) and self.obj(
-                part["image_url"], [*path, "image_url"]
-            ):
+            if self.required_obj(part, "image_url", path):
                 img = part["image_url"]
                 if self.required(img, "url", [*path, "image_url"]):
                     self.string(img["url"], [*path, "image_url", "url"])
@@ -188,7 +190,7 @@ class Zod:
                         img["detail"], ["low", "high", "auto"], [*path, "image_url", "detail"]
                     )
         elif ptype == "file":
-            if self.required(part, "file", path) and self.obj(part["file"], [*path, "file"]):
+            if self.required_obj(part, "file", path):
                 file_obj = part["file"]
                 for key in ("file_data", "filename"):
                     if key in file_obj:

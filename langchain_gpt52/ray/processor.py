@@ -17,8 +17,9 @@ from typing import Any
 import pyarrow as pa
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from langchain_gpt52.bulk.journal import FINAL, JobState, Journal
+from langchain_gpt52.bulk.journal import JobState, Journal
 from langchain_gpt52.bulk.pacing import AdaptiveConcurrency, RateLimiter
+from langchain_gpt52.bulk.resume import invalid_row_record, plan_row, unknown_record
 from langchain_gpt52.bulk.row import RowCall, arun_row, client_request_id
 from langchain_gpt52.bulk.rows import Row, RowProblem, parse_row
 from langchain_gpt52.cost import _checked_max_usd, track_cost
@@ -26,45 +27,12 @@ from langchain_gpt52.ray.cluster import ClusterLimits
 from langchain_gpt52.ray.columns import raw_rows, to_table
 from langchain_gpt52.ray.model_spec import ModelSpec
 
-__all__ = ["NO_RETRIES", "GPT52Processor", "plan_row"]
+__all__ = ["NO_RETRIES", "GPT52Processor"]
 
 NO_RETRIES: dict[str, Any] = {"max_restarts": 0}
 """`map_batches` arguments that stop Ray Data from restarting a dead actor and re-running its
 batch (Ray Data's default): rows of that batch may have been sent and billed. A later run
 finds them in the journal and reports them `unknown` instead."""
-
-
-def plan_row(state: JobState, item: Row | RowProblem, resend_unknown: bool) -> int | str | None:
-    """What to do with a row given earlier runs: the send to make (1 = first), `"unknown"`
-    (sent before with no outcome: write an `unknown` line, do not send), or None (nothing:
-    it is finished, or its `unknown` line is written)."""
-    last = state.status.get(item.id)
-    if last in FINAL:
-        return None
-    if isinstance(item, RowProblem):
-        return 0
-    sends = state.sends.get(item.id, 0)
-    if sends and last != "skipped" and not resend_unknown:
-        return None if last == "unknown" else "unknown"
-    return sends + 1
-
-
-def _unknown_line(row_id: str, cid: str) -> dict[str, Any]:
-    return {
-        "id": row_id,
-        "status": "unknown",
-        "client_request_id": cid,
-        "reason": "sent without a recorded outcome (it may have been billed); "
-        "resend_unknown=True sends it again",
-    }
-
-
-def _problem_line(problem: RowProblem) -> dict[str, Any]:
-    return {
-        "id": problem.id,
-        "status": "error",
-        "error": {"type": "InvalidRow", "status_code": None, "message": problem.message},
-    }
 
 
 class GPT52Processor:
@@ -167,23 +135,25 @@ class GPT52Processor:
         for raw in raw_rows(batch, self._json_column):
             self._index += 1
             item = parse_row(self._model, raw, self._index)
-            plan = plan_row(self._previous, item, self._resend_unknown)
-            if plan is None:
-                continue
-            if isinstance(item, RowProblem):
-                lines.append(_problem_line(item))
+            plan = plan_row(self._previous, item, self._may_resend)
+            if isinstance(plan, int):
+                assert isinstance(item, Row)
+                sends.append((item, plan))
+            elif plan == "invalid":
+                assert isinstance(item, RowProblem)
+                lines.append(invalid_row_record(item))
             elif plan == "unknown":
                 sent = self._previous.sends[item.id]
-                lines.append(_unknown_line(item.id, client_request_id(self._job, item.id, sent)))
-            else:
-                assert isinstance(plan, int)
-                sends.append((item, plan))
+                lines.append(unknown_record(item.id, client_request_id(self._job, item.id, sent)))
         budget: Any = contextlib.nullcontext()
         if self._max_usd is not None:
             budget = track_cost(max_usd=self._max_usd, store=self._budget_store)
         with budget:
             lines += await asyncio.gather(*(self._send(row, n) for row, n in sends))
         return lines
+
+    def _may_resend(self, row_id: str, sends: int) -> bool:
+        return self._resend_unknown
 
     async def _send(self, row: Row, send: int) -> dict[str, Any]:
         cid = client_request_id(self._job, row.id, send)

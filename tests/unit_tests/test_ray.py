@@ -1,4 +1,4 @@
-"""The pure parts of the Ray integration: model specs, batch columns, the resume plan."""
+"""The pure parts of the Ray integration: model specs, batch columns, input checks."""
 
 from __future__ import annotations
 
@@ -14,14 +14,11 @@ pytest.importorskip(
 
 import numpy as np
 import pyarrow as pa
-from langchain_core.messages import HumanMessage
 
 from langchain_gpt52 import ChatAIMLAPI, ChatGPT52Failover, ChatOxen
-from langchain_gpt52.bulk.journal import JobState
-from langchain_gpt52.bulk.rows import Row, RowProblem
+from langchain_gpt52.bulk.rows import RowProblem
 from langchain_gpt52.ray.columns import OUTPUT_SCHEMA, raw_rows, to_table
 from langchain_gpt52.ray.model_spec import ModelSpec, Secrets
-from langchain_gpt52.ray.processor import plan_row
 
 KEY = "sk-unit-Secret-4242"
 
@@ -195,36 +192,6 @@ def test_result_lines_get_one_schema_whatever_they_hold() -> None:
 def test_a_result_key_without_a_column_is_an_error() -> None:
     with pytest.raises(ValueError, match=r"\['credits'\].*OUTPUT_SCHEMA"):
         to_table([{"id": "a", "status": "ok", "credits": 3}])
-
-
-# -- the resume plan -------------------------------------------------------------------------
-
-
-def _row(rid: str) -> Row:
-    return Row(rid, 0, [HumanMessage("hi")], {}, 10)
-
-
-@pytest.mark.parametrize(
-    ("status", "sends", "resend", "plan"),
-    [
-        (None, 0, False, 1),  # new row: first send
-        ("ok", 1, False, None),  # finished: nothing
-        ("error", 1, True, None),  # an error is final too
-        ("skipped", 1, False, 2),  # skipped by the budget: tried again
-        (None, 1, False, "unknown"),  # sent, no outcome: an unknown line, not sent
-        ("unknown", 1, False, None),  # its unknown line is written already
-        ("unknown", 1, True, 2),  # asked to resend: the second send
-    ],
-)
-def test_plan_row(status: str | None, sends: int, resend: bool, plan: int | str | None) -> None:
-    state = JobState(status={"r": status} if status else {}, sends={"r": sends} if sends else {})
-    assert plan_row(state, _row("r"), resend) == plan
-
-
-def test_a_bad_row_gets_its_error_line_once() -> None:
-    problem = RowProblem("r", 0, "bad")
-    assert plan_row(JobState(), problem, False) == 0
-    assert plan_row(JobState(status={"r": "error"}), problem, False) is None
 
 
 # -- bad input is refused before Ray runs anything ----------------------------------------------

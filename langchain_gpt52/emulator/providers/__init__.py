@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .aimlapi import AIMLAPI
-from .base import EmulatedProvider
+from .base import Answered, EmulatedProvider
 from .oxen import Oxen
 
 #: every emulated provider by route name, in routing order
@@ -64,6 +64,7 @@ def provider_options(keywords: Mapping[str, Any]) -> dict[str, Any]:
 __all__ = [
     "FALLBACK",
     "PROVIDERS",
+    "Answered",
     "EmulatedProvider",
     "option_names",
     "provider_for_path",

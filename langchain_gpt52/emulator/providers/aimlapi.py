@@ -34,7 +34,9 @@ from ..rejection import RequestRejected, is_number, iso_now
 from ..settings import Settings
 from ..upstream import model_checks, served_models, upstream_checks
 from ..zod import Issue, PathT, Zod, type_issue
-from .base import EmulatedProvider
+from .aimlapi_logs import ROUTE as LOGS_ROUTE
+from .aimlapi_logs import UsageLog
+from .base import Answered, EmulatedProvider
 
 ROUTE = "aimlapi"
 MODEL = "openai/gpt-5-2"
@@ -110,7 +112,7 @@ def _aimlapi_tool_calls(z: Zod, calls: Any, path: PathT) -> None:
             z.string(call["id"], [*cpath, "id"])
         if z.required(call, "type", cpath):
             z.enum(call["type"], ["function"], [*cpath, "type"])
-        if z.required(call, "function", cpath) and z.obj(call["function"], [*cpath, "function"]):
+        if z.required_obj(call, "function", cpath):
             fn = call["function"]
             for key in ("name", "arguments"):
                 if z.required(fn, key, [*cpath, "function"]):
@@ -128,9 +130,7 @@ def _aimlapi_tools(z: Zod, tools: Any) -> None:
         z.strict_keys(tool, _TOOL_KEYS, tpath)
         if z.required(tool, "type", tpath):
             z.enum(tool["type"], ["function"], [*tpath, "type"])
-        if not (
-            z.required(tool, "function", tpath) and z.obj(tool["function"], [*tpath, "function"])
-        ):
+        if not z.required_obj(tool, "function", tpath):
             continue
         fn = tool["function"]
         fpath: PathT = [*tpath, "function"]
@@ -159,9 +159,7 @@ def _aimlapi_tool_choice(z: Zod, choice: Any) -> None:
         return
     if z.required(choice, "type", ["tool_choice"]):
         z.enum(choice["type"], ["function"], ["tool_choice", "type"])
-    if z.required(choice, "function", ["tool_choice"]) and z.obj(
-        choice["function"], ["tool_choice", "function"]
-    ):
+    if z.required_obj(choice, "function", ["tool_choice"]):
         fn = choice["function"]
         if z.required(fn, "name", ["tool_choice", "function"]):
             z.string(fn["name"], ["tool_choice", "function", "name"])
@@ -179,9 +177,7 @@ def _response_format(z: Zod, fmt: Any) -> None:
         z.strict_keys(fmt, frozenset({"type"}), path)
         return
     z.strict_keys(fmt, frozenset({"type", "json_schema"}), path)
-    if not (
-        z.required(fmt, "json_schema", path) and z.obj(fmt["json_schema"], [*path, "json_schema"])
-    ):
+    if not z.required_obj(fmt, "json_schema", path):
         return
     spec = fmt["json_schema"]
     spath: PathT = [*path, "json_schema"]
@@ -456,6 +452,7 @@ class AIMLAPI(EmulatedProvider):
     chunk_logprobs_key: ClassVar[bool] = True
     responses_path: ClassVar[str | None] = "/v1/responses"
     options_type: ClassVar[type[Any]] = AIMLAPIOptions
+    extra_routes: ClassVar[tuple[str, ...]] = (LOGS_ROUTE,)
 
     def validate(self, body: dict[str, Any], path: str) -> None:
         issues = body_issues(body)
@@ -493,9 +490,7 @@ class AIMLAPI(EmulatedProvider):
 
     def usage(self, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
         return {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
+            **super().usage(prompt, completion, reasoning),
             "prompt_tokens_details": {
                 "cached_tokens": cached_tokens_for(prompt),
                 "audio_tokens": 0,
@@ -552,3 +547,15 @@ class AIMLAPI(EmulatedProvider):
 
     def model_not_found(self, model_id: str) -> str:
         return f"Model {model_id} not found"
+
+    # -- the request log (`GET /v2/logs`) -------------------------------------------------------
+
+    def new_state(self) -> UsageLog:
+        return UsageLog()
+
+    def record_answer(self, state: Any, answered: Answered) -> None:
+        state.record(**vars(answered))
+
+    def extra_reply(self, state: Any, path: str, query: str) -> tuple[int, Any]:
+        page: tuple[int, Any] = state.page(query)
+        return page

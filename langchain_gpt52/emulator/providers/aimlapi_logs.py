@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -36,7 +37,7 @@ class UsageLog:
         *,
         status: int,
         model: Any,
-        request_headers: dict[str, str],
+        request_headers: Mapping[str, str],
         reply_headers: list[tuple[str, str]],
     ) -> None:
         """Log one answered chat request (a non-2xx answer is `failed`, billed nothing)."""

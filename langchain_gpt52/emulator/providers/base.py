@@ -21,6 +21,17 @@ class NoOptions:
     """The options of a provider that has none of its own."""
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A chat request the emulator answered, as `EmulatedProvider.record_answer` sees it."""
+
+    status: int
+    model: Any
+    """The request's `model` (None when the body had none)."""
+    request_headers: Mapping[str, str]
+    reply_headers: list[tuple[str, str]]
+
+
 class EmulatedProvider:
     """One provider's routes, validation, error shapes, headers, usage, streams and models."""
 
@@ -50,6 +61,9 @@ class EmulatedProvider:
     chunk_logprobs_key: ClassVar[bool] = False
     #: the path of the provider's Responses API route (``None``: it has none)
     responses_path: ClassVar[str | None] = None
+    #: paths outside ``prefix`` the provider also answers to ``GET`` (a request log), through
+    #: `extra_reply`
+    extra_routes: ClassVar[tuple[str, ...]] = ()
 
     @property
     def chat_path(self) -> str:
@@ -61,7 +75,9 @@ class EmulatedProvider:
 
     def owns(self, path: str) -> bool:
         """Whether a request path belongs to this provider."""
-        return path == self.prefix or path.startswith(self.prefix + "/")
+        return (
+            path in self.extra_routes or path == self.prefix or path.startswith(self.prefix + "/")
+        )
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -150,3 +166,16 @@ class EmulatedProvider:
 
     def model_not_found(self, model_id: str) -> str:
         return f"Model not found: {model_id}"
+
+    # -- state kept per emulator ----------------------------------------------------------------
+
+    def new_state(self) -> Any:
+        """What this provider keeps per emulator (a request log); made again on reset."""
+        return None
+
+    def record_answer(self, state: Any, answered: Answered) -> None:
+        """Note one chat request the emulator answered (its reply built, not yet sent)."""
+
+    def extra_reply(self, state: Any, path: str, query: str) -> tuple[int, Any]:
+        """`(status, JSON body)` of an authorized `GET path?query`, `path` in `extra_routes`."""
+        raise NotImplementedError(f"{type(self).__name__} declares no extra route {path}")
