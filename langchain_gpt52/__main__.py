@@ -1,10 +1,10 @@
-"""Chat with GPT-5.2 from the terminal: ``python -m langchain_gpt52 "your prompt"``.
+"""Chat with GPT-5.2 from the terminal: `python -m langchain_gpt52 "your prompt"`.
 
 Streams the answer as it arrives and prints token usage (and AI/ML API credits) at the end. The
 prompt comes from the arguments, or from stdin when none is given
-(``echo "What is 2+2?" | python -m langchain_gpt52``). With the provider's API key in the
-environment it talks to the real API; without one (and without ``--base-url``) it starts the
-built-in emulator on 127.0.0.1 and says so in one line. ``--json`` prints one JSON object instead
+(`echo "What is 2+2?" | python -m langchain_gpt52`). With the provider's API key in the
+environment it talks to the real API; without one (and without `--base-url`) it starts the
+built-in emulator on 127.0.0.1 and says so in one line. `--json` prints one JSON object instead
 (errors too: `{"error": {"type", "message", "status_code"}}`).
 
 Exit status: 0 answered; 1 the API refused or failed; 2 bad input (an empty or undecodable
@@ -197,7 +197,7 @@ def _as_json(result: _Result, provider: str) -> dict[str, Any]:
 
 
 def _ask(llm: Any, messages: Sequence[BaseMessage], out: Callable[[str], None] | None) -> AIMessage:
-    """One turn: streamed to ``out`` when given, else a plain invoke."""
+    """One turn: streamed to `out` when given, else a plain invoke."""
     if out is None:
         reply = llm.invoke(list(messages))
         assert isinstance(reply, AIMessage)
@@ -303,7 +303,7 @@ def _check_endpoint(args: argparse.Namespace) -> bool:
 
 
 def _one_line(exc: BaseException) -> str:
-    """An error as one line: pydantic errors as ``field: message`` pairs (the message alone
+    """An error as one line: pydantic errors as `field: message` pairs (the message alone
     for a check of the whole model, which names its parameters itself)."""
     if isinstance(exc, ValidationError):
         return "; ".join(_field_error(err) for err in exc.errors())

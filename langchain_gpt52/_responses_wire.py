@@ -55,7 +55,7 @@ _HANDLED = frozenset({"max_tokens", "tools", "tool_choice", "response_format", "
 
 
 def unsendable(params: Mapping[str, Any]) -> str | None:
-    """Why ``params`` cannot be sent to the Responses API (the fix included), or None."""
+    """Why `params` cannot be sent to the Responses API (the fix included), or None."""
     for name, what in _NOT_ON_RESPONSES.items():
         if params.get(name) not in (None, False):
             return f"{what} is not a Responses API parameter: remove {name}"
@@ -115,10 +115,10 @@ def _user_content(index: int, content: Any) -> Any:
 
 
 def format_input(wire_messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Chat Completions ``messages`` (already checked) -> Responses ``input`` items.
+    """Chat Completions `messages` (already checked) -> Responses `input` items.
 
     System and developer messages stay in place as items of their role; an assistant's tool
-    calls become ``function_call`` items, a tool message a ``function_call_output``.
+    calls become `function_call` items, a tool message a `function_call_output`.
     """
     items: list[dict[str, Any]] = []
     for index, msg in enumerate(wire_messages):
@@ -158,7 +158,7 @@ def format_input(wire_messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def format_tools(tools: list[Any]) -> list[Any]:
-    """Chat Completions ``tools`` -> Responses function tools (other tool types as given)."""
+    """Chat Completions `tools` -> Responses function tools (other tool types as given)."""
     out: list[Any] = []
     for tool in tools:
         fn = tool.get("function") if isinstance(tool, Mapping) else None
@@ -178,7 +178,7 @@ def format_tools(tools: list[Any]) -> list[Any]:
 
 
 def format_tool_choice(choice: Any) -> Any:
-    """A Chat Completions ``tool_choice`` -> the Responses one."""
+    """A Chat Completions `tool_choice` -> the Responses one."""
     if isinstance(choice, Mapping) and choice.get("type") == "function":
         fn = choice.get("function")
         if isinstance(fn, Mapping):
@@ -187,7 +187,7 @@ def format_tool_choice(choice: Any) -> Any:
 
 
 def format_text(response_format: Any) -> dict[str, Any]:
-    """A Chat Completions ``response_format`` -> Responses ``text.format``."""
+    """A Chat Completions `response_format` -> Responses `text.format`."""
     if not isinstance(response_format, Mapping):
         raise ValueError(f"response_format must be an object, got {response_format!r}")
     kind = response_format.get("type")
@@ -210,7 +210,7 @@ def build_body(
     stream: bool,
 ) -> dict[str, Any]:
     """The Responses request body from checked messages and parameters (by parameter name;
-    the fields with no Responses counterpart are refused by ``unsendable`` first)."""
+    the fields with no Responses counterpart are refused by `unsendable` first)."""
     problem = unsendable(params)
     if problem:
         raise ValueError(problem)
@@ -239,7 +239,7 @@ def build_body(
 
 
 def usage_as_chat(usage: Any) -> dict[str, Any] | None:
-    """Responses ``usage`` -> the Chat Completions ``usage`` shape (None when absent)."""
+    """Responses `usage` -> the Chat Completions `usage` shape (None when absent)."""
     if not isinstance(usage, Mapping):
         return None
     out: dict[str, Any] = {
@@ -302,9 +302,9 @@ def _failure(
 
 
 def as_completion(response: Any, provider: ErrorSource | str = "the provider") -> dict[str, Any]:
-    """A Responses ``response`` object -> the ``chat.completion`` it stands for.
+    """A Responses `response` object -> the `chat.completion` it stands for.
 
-    Raises ``APIResponseValidationError`` for a failed response, one still in progress, or a
+    Raises `APIResponseValidationError` for a failed response, one still in progress, or a
     body that is not a response.
     """
     if not isinstance(response, Mapping) or not isinstance(response.get("output"), list):
@@ -382,15 +382,15 @@ def as_completion(response: Any, provider: ErrorSource | str = "the provider") -
 
 
 class EventReader:
-    """One Responses stream: ``feed(event)`` -> the ``chat.completion.chunk`` dicts it stands
-    for; ``end()`` at EOF.
+    """One Responses stream: `feed(event)` -> the `chat.completion.chunk` dicts it stands
+    for; `end()` at EOF.
 
     Reads deltas (text, refusal, function-call arguments, reasoning summaries) as they come,
-    and an item's ``response.output_item.done`` for whatever its deltas did not carry (a
-    stream may send only finished items). ``response.completed`` / ``response.incomplete``
+    and an item's `response.output_item.done` for whatever its deltas did not carry (a
+    stream may send only finished items). `response.completed` / `response.incomplete`
     give the finish reason, usage and cost; a stream that ends after its last finished item
-    without them is finished by ``end()``; one cut inside an item is ``APIConnectionError``.
-    ``response.failed`` and ``error`` events raise ``APIResponseValidationError``.
+    without them is finished by `end()`; one cut inside an item is `APIConnectionError`.
+    `response.failed` and `error` events raise `APIResponseValidationError`.
     """
 
     __slots__ = (
@@ -558,7 +558,7 @@ class EventReader:
 
     def end(self) -> list[dict[str, Any]]:
         """EOF: a finish chunk when the stream's items all ended but no completion event
-        came; ``APIConnectionError`` when it stopped inside an item."""
+        came; `APIConnectionError` when it stopped inside an item."""
         if self._finished:
             return []
         if self._open:
@@ -572,7 +572,7 @@ class EventReader:
 
 
 def _item_key(event: Mapping[str, Any]) -> Any:
-    """Which output item an event is about: its ``output_index``, else the item's id."""
+    """Which output item an event is about: its `output_index`, else the item's id."""
     index = event.get("output_index")
     if index is not None:
         return index
@@ -581,7 +581,7 @@ def _item_key(event: Mapping[str, Any]) -> Any:
 
 
 def _delta(what: str, field: str) -> Any:
-    """A handler for a text-like delta event: ``what`` names it, ``field`` is the chunk's."""
+    """A handler for a text-like delta event: `what` names it, `field` is the chunk's."""
 
     def handle(reader: EventReader, event: Mapping[str, Any]) -> list[dict[str, Any]]:
         delta = event.get("delta")
@@ -620,7 +620,7 @@ def _add_request_id(
 def chat_chunks(
     events: Iterator[tuple[Any, Any]], provider: ErrorSource | str
 ) -> Iterator[tuple[Any, Any]]:
-    """``(event, headers)`` pairs of one Responses stream -> ``(chunk, headers)`` pairs; an
+    """`(event, headers)` pairs of one Responses stream -> `(chunk, headers)` pairs; an
     error the events stand for carries the response's request id. The events' iterator is
     closed when this one is."""
     reader = EventReader(provider)
@@ -643,7 +643,7 @@ def chat_chunks(
 async def achat_chunks(
     events: AsyncIterator[tuple[Any, Any]], provider: ErrorSource | str
 ) -> AsyncIterator[tuple[Any, Any]]:
-    """``chat_chunks`` for an async stream (the events' iterator is closed when this one is)."""
+    """`chat_chunks` for an async stream (the events' iterator is closed when this one is)."""
     reader = EventReader(provider)
     headers: Any = None
     try:

@@ -13,11 +13,11 @@ RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
-"""A ``Retry-After`` longer than this is not waited for: the error is raised at once."""
+"""A `Retry-After` longer than this is not waited for: the error is raised at once."""
 
 
 def should_retry(status: int, headers: Mapping[str, str]) -> bool:
-    """Whether a response with this status may be retried (``x-should-retry`` overrides)."""
+    """Whether a response with this status may be retried (`x-should-retry` overrides)."""
     hint = headers.get("x-should-retry")
     if hint == "true":
         return True
@@ -27,7 +27,7 @@ def should_retry(status: int, headers: Mapping[str, str]) -> bool:
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    """Seconds to wait from `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
     value = headers.get("retry-after-ms")
     if value:
         try:
@@ -56,10 +56,10 @@ def retry_delay(
     *,
     rand: float | None = None,
 ) -> float | None:
-    """Seconds to sleep before retry number ``attempt`` (1-based); ``None``: do not retry.
+    """Seconds to sleep before retry number `attempt` (1-based); `None`: do not retry.
 
-    Honours the server's ``Retry-After`` up to ``MAX_RETRY_AFTER``; otherwise exponential
-    backoff from ``INITIAL_DELAY`` capped at ``MAX_DELAY``, with up to 25% jitter taken off.
+    Honours the server's `Retry-After` up to `MAX_RETRY_AFTER`; otherwise exponential
+    backoff from `INITIAL_DELAY` capped at `MAX_DELAY`, with up to 25% jitter taken off.
     """
     if headers:
         asked = parse_retry_after(headers)

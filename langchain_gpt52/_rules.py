@@ -1,9 +1,9 @@
 """The one rules pipeline: request parameters against the provider's schema and the model's row.
 
-``check_request`` runs on the constructor's fields (at construction) and on the merged per-call
+`check_request` runs on the constructor's fields (at construction) and on the merged per-call
 parameters (at call time). It refuses what the provider documents as invalid, naming the
 parameter and the fix. Rules known only for the upstream model are not enforced:
-``upstream_hints`` names them, and the chat model adds that line to a provider 400.
+`upstream_hints` names them, and the chat model adds that line to a provider 400.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ _ESCAPE = "to send it anyway, pass model_kwargs={{'{name}': ...}}"
 def check_request(
     provider: Provider, model: str, params: Mapping[str, Any], endpoint: Endpoint = "chat"
 ) -> None:
-    """Raise ``ValueError`` naming the parameter and what to change when ``params`` cannot work.
+    """Raise `ValueError` naming the parameter and what to change when `params` cannot work.
 
-    ``params`` are the request parameters the user set, by parameter name (``max_tokens`` for
-    the output cap); ``stream`` is the call's mode; ``client_request_id`` is the caller's
-    request id (a header), checked against the format the provider documents; ``endpoint`` the
-    API the call goes to. ``model_kwargs`` / ``extra_body`` are not passed here: the escape
+    `params` are the request parameters the user set, by parameter name (`max_tokens` for
+    the output cap); `stream` is the call's mode; `client_request_id` is the caller's
+    request id (a header), checked against the format the provider documents; `endpoint` the
+    API the call goes to. `model_kwargs` / `extra_body` are not passed here: the escape
     hatch stays unchecked.
     """
     row = provider.row(model)
@@ -74,7 +74,7 @@ _METHOD_FIELDS = {
 
 
 def check_structured_method(provider: Provider, model: str, method: str) -> None:
-    """Refuse a ``with_structured_output`` method whose request field the model's schema does
+    """Refuse a `with_structured_output` method whose request field the model's schema does
     not document (a schema-validating provider would refuse the call), naming the others."""
     field = _METHOD_FIELDS.get(method)
     if field is None or not provider.strict_schema:
@@ -124,7 +124,7 @@ def _check_combinations(params: Mapping[str, Any]) -> None:
 
 
 def upstream_hints(provider: Provider, model: str, params: Mapping[str, Any]) -> list[str]:
-    """One line per upstream-only rule of ``model`` that ``params`` break (sent as given)."""
+    """One line per upstream-only rule of `model` that `params` break (sent as given)."""
     row = provider.row(model)
     if row is None:
         return []

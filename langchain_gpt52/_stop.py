@@ -1,6 +1,6 @@
-"""Client-side stop sequences, for providers that do not document ``stop`` (pure, no I/O).
+"""Client-side stop sequences, for providers that do not document `stop` (pure, no I/O).
 
-Applied whenever the caller passes ``stop``: where the provider honoured it the text holds no
+Applied whenever the caller passes `stop`: where the provider honoured it the text holds no
 stop sequence and nothing changes; where it ignored it, the text is cut at the first one.
 """
 
@@ -12,7 +12,7 @@ __all__ = ["StopFilter", "cut_at_stop"]
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
-    """``text`` up to the earliest stop sequence, and whether one was found."""
+    """`text` up to the earliest stop sequence, and whether one was found."""
     best = -1
     for seq in stop:
         if seq:
@@ -41,7 +41,7 @@ class StopFilter:
         cut, found = cut_at_stop(buf, self._stop)
         if found:
             # A longer stop sequence that starts before this match may still complete with
-            # the next chunk (and would win, as in ``cut_at_stop`` on the whole text): wait.
+            # the next chunk (and would win, as in `cut_at_stop` on the whole text): wait.
             pending = self._pending_start(buf, len(cut))
             if pending >= 0:
                 self._held = buf[pending:]
@@ -56,7 +56,7 @@ class StopFilter:
         return buf[: -self._keep]
 
     def _pending_start(self, buf: str, before: int) -> int:
-        """The first position before ``before`` where ``buf``'s tail may begin a stop sequence."""
+        """The first position before `before` where `buf`'s tail may begin a stop sequence."""
         for pos in range(max(0, len(buf) - self._keep), before):
             tail = buf[pos:]
             if any(len(seq) > len(tail) and seq.startswith(tail) for seq in self._stop):

@@ -1,16 +1,16 @@
 """Sans-I/O readers of a chat-completion response: bytes in, JSON chunks or a typed error out.
 
-``SSEDecoder`` splits server-sent events; ``StreamReader`` turns one stream's network reads into
+`SSEDecoder` splits server-sent events; `StreamReader` turns one stream's network reads into
 completion chunks (or the typed error the provider sent, with the API key redacted);
-``decode_body`` does the same for a whole JSON body. The transport's sync and async paths share
+`decode_body` does the same for a whole JSON body. The transport's sync and async paths share
 them: only the reads differ.
 
-SSE: only the ``data`` field matters for chat completions; ``event``, ``id``, ``retry`` and
-comment lines are skipped, except that an ``event: error`` is reported with its data so the
-caller can raise it. Lines may end in ``\\n``, ``\\r\\n`` or ``\\r``. Bytes are split before
+SSE: only the `data` field matters for chat completions; `event`, `id`, `retry` and
+comment lines are skipped, except that an `event: error` is reported with its data so the
+caller can raise it. Lines may end in `\\n`, `\\r\\n` or `\\r`. Bytes are split before
 decoding, so a multi-byte character cut across network reads is reassembled; invalid UTF-8
-raises ``UnicodeDecodeError``, whose ``events_before`` attribute holds the events the same
-``feed`` completed before the bad one, so none is lost.
+raises `UnicodeDecodeError`, whose `events_before` attribute holds the events the same
+`feed` completed before the bad one, so none is lost.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ __all__ = ["SSEDecoder", "StreamReader", "decode_body", "redact_bytes"]
 
 
 class SSEDecoder:
-    """Incremental decoder: ``feed(bytes) -> [(event, data), ...]``, then ``flush()`` at EOF."""
+    """Incremental decoder: `feed(bytes) -> [(event, data), ...]`, then `flush()` at EOF."""
 
     __slots__ = ("_buf", "_data", "_event")
 
@@ -122,7 +122,7 @@ _DONE = "[DONE]"
 
 
 def redact_bytes(data: bytes, secret: bytes | None) -> bytes:
-    """``data`` with ``secret`` replaced by ``***``."""
+    """`data` with `secret` replaced by `***`."""
     return data.replace(secret, b"***") if secret and secret in data else data
 
 
@@ -158,8 +158,8 @@ def decode_body(
     kept: Callable[[Any], bool] = _is_answer,
 ) -> Any:
     """A 2xx JSON body -> its data; an unreadable or error-object one has the key redacted
-    first, and an error object (``{"error": ...}``, AI/ML API's
-    ``{"message", "statusCode": 500}``, as the provider's error reader finds it) is raised as
+    first, and an error object (`{"error": ...}`, AI/ML API's
+    `{"message", "statusCode": 500}`, as the provider's error reader finds it) is raised as
     the typed error it stands for.
 
     A body `kept` accepts (default: a completion with choices) is returned as sent, the key
@@ -210,12 +210,12 @@ def not_a_stream(
 
 
 class StreamReader:
-    """One SSE response: ``feed(bytes)`` per network read, ``feed(None)`` at EOF.
+    """One SSE response: `feed(bytes)` per network read, `feed(None)` at EOF.
 
-    Each call returns ``(chunks, done, error)``: the JSON chunks completed, whether the stream
+    Each call returns `(chunks, done, error)`: the JSON chunks completed, whether the stream
     is over, and the error to raise once those chunks have been delivered (an error event or
     error object, an unreadable event; at EOF an event left unfinished is a cut connection,
-    ``APIConnectionError``). The API key is redacted from anything that is not an answer.
+    `APIConnectionError`). The API key is redacted from anything that is not an answer.
     """
 
     __slots__ = ("_decoder", "_headers", "_provider", "_rid", "_secret", "_source")
@@ -245,7 +245,7 @@ class StreamReader:
         )
 
     def _event_error(self, data: str) -> APIError:
-        """An ``event: error`` SSE event -> the error it reports, in the provider's words."""
+        """An `event: error` SSE event -> the error it reports, in the provider's words."""
         try:
             parsed: Any = json.loads(data)
         except (ValueError, RecursionError):
@@ -262,7 +262,7 @@ class StreamReader:
         return APIResponseValidationError(text, body=parsed, request_id=rid)
 
     def feed(self, raw: bytes | None) -> tuple[list[Any], bool, APIError | None]:
-        """Decode one network read (``None`` at EOF) into JSON chunks."""
+        """Decode one network read (`None` at EOF) into JSON chunks."""
         eof = raw is None
         out: list[Any] = []
         rid = self._rid

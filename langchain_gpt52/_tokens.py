@@ -18,7 +18,7 @@ _FILE_TOKENS = 1_500
 
 
 def content_tokens(content: Any) -> int:
-    """Estimated tokens of a wire ``content``: text by the estimator, images and files by
+    """Estimated tokens of a wire `content`: text by the estimator, images and files by
     their fixed costs (a base64 image is not ~length/4 text tokens)."""
     if not content:
         return 0

@@ -1,10 +1,10 @@
 """The only module that does I/O: lazy HTTP clients per model instance, POST, SSE and GET, retries.
 
-The package's own clients are ``httpx2``; a client the user passes (``http_client=``,
-``http_async_client=``) may be ``httpx2`` or ``httpx``: both get the same typed errors, retries,
+The package's own clients are `httpx2`; a client the user passes (`http_client=`,
+`http_async_client=`) may be `httpx2` or `httpx`: both get the same typed errors, retries,
 timeouts and key redaction. Every decision is shared by sync and async (what to retry and how
-long to wait: ``_Attempts``; how to read a body or a stream: ``_stream``; which error:
-``errors``); only the calls into the client and the sleeps differ.
+long to wait: `_Attempts`; how to read a body or a stream: `_stream`; which error:
+`errors`); only the calls into the client and the sleeps differ.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ httpcore2's pool pays per idle connection (the measurements behind this choice a
 `docs/performance.md`, from `python benchmarks/run.py --sweep-limits`)."""
 
 HTTPS_LIMITS = httpx2.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30)
-"""Pool limits for an ``https://`` base URL (the real providers): as many kept alive as a
+"""Pool limits for an `https://` base URL (the real providers): as many kept alive as a
 concurrent batch uses, because a TLS handshake over a real network costs one or two round
 trips (tens of ms) plus the key exchange, far more than any pool bookkeeping."""
 
@@ -125,8 +125,8 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def timeout_values(timeout: Any) -> tuple[float | None, float | None, float | None, float | None]:
-    """``(connect, read, write, pool)`` seconds from a number, None (defaults: 10 s connect,
-    600 s otherwise) or an ``httpx``/``httpx2`` ``Timeout``; a negative or zero value is refused.
+    """`(connect, read, write, pool)` seconds from a number, None (defaults: 10 s connect,
+    600 s otherwise) or an `httpx`/`httpx2` `Timeout`; a negative or zero value is refused.
     """
     if timeout is None:
         values: tuple[Any, ...] = (10.0, 600.0, 600.0, 600.0)
@@ -148,7 +148,7 @@ def timeout_values(timeout: Any) -> tuple[float | None, float | None, float | No
 
 
 def library_of(client: Any) -> ModuleType:
-    """The module (``httpx2`` or ``httpx``) a client comes from."""
+    """The module (`httpx2` or `httpx`) a client comes from."""
     name = type(client).__module__.split(".", 1)[0]
     module = sys.modules.get(name)
     if module is None or not hasattr(module, "HTTPError"):
@@ -192,7 +192,7 @@ def _is_success(status: int) -> bool:
 
 
 def _is_answer(status: int, extra: Mapping[str, str] | None) -> bool:
-    """A 2xx, or a 304 to a request that sent ``If-None-Match`` (the cached body still holds)."""
+    """A 2xx, or a 304 to a request that sent `If-None-Match` (the cached body still holds)."""
     return _is_success(status) or (status == 304 and extra is not None and _IF_NONE_MATCH in extra)
 
 
@@ -200,14 +200,14 @@ _IF_NONE_MATCH = "If-None-Match"
 
 
 def _conditional(etag: str | None) -> dict[str, str] | None:
-    """The headers of a conditional GET (None without an ``ETag`` to revalidate)."""
+    """The headers of a conditional GET (None without an `ETag` to revalidate)."""
     return {_IF_NONE_MATCH: etag} if etag else None
 
 
 class _Side:
     """One client kind (sync or async) of a transport: its library and the timeouts to send.
 
-    A ``timeout`` of None means "the client's own" (our clients are built with it), so no
+    A `timeout` of None means "the client's own" (our clients are built with it), so no
     timeout object is made per request.
     """
 
@@ -247,12 +247,12 @@ _LOOP_LOCK = threading.Lock()
 
 
 def _close_with_loop(loop: asyncio.AbstractEventLoop, client: Any) -> None:
-    """Close ``client`` (and its pooled sockets) when ``loop`` closes, on that loop.
+    """Close `client` (and its pooled sockets) when `loop` closes, on that loop.
 
-    ``loop.close`` is wrapped once per loop, so a manual ``new_event_loop()`` /
-    ``run_until_complete()`` / ``close()`` closes our clients deterministically (no
-    ``ResourceWarning`` at garbage collection). Loops that do not allow it (uvloop) fall back to
-    an async generator that ``shutdown_asyncgens`` (``asyncio.run``) finishes.
+    `loop.close` is wrapped once per loop, so a manual `new_event_loop()` /
+    `run_until_complete()` / `close()` closes our clients deterministically (no
+    `ResourceWarning` at garbage collection). Loops that do not allow it (uvloop) fall back to
+    an async generator that `shutdown_asyncgens` (`asyncio.run`) finishes.
     """
     with _LOOP_LOCK:
         clients = _LOOP_CLIENTS.get(loop)
@@ -281,7 +281,7 @@ async def _close_all(clients: list[Any]) -> None:
 
 
 async def _close_at_shutdown(client: Any) -> AsyncGenerator[None, None]:
-    """Parked at ``yield`` for the life of the loop; ``shutdown_asyncgens`` closes ``client``."""
+    """Parked at `yield` for the life of the loop; `shutdown_asyncgens` closes `client`."""
     try:
         yield
     finally:
@@ -289,7 +289,7 @@ async def _close_at_shutdown(client: Any) -> AsyncGenerator[None, None]:
 
 
 def _park(agen: AsyncGenerator[None, None]) -> AsyncGenerator[None, None]:
-    """Run ``agen`` to its first ``yield`` now (this registers it with the running loop)."""
+    """Run `agen` to its first `yield` now (this registers it with the running loop)."""
     step = agen.__anext__()
     with contextlib.suppress(StopIteration):
         step.send(None)
@@ -298,7 +298,7 @@ def _park(agen: AsyncGenerator[None, None]) -> AsyncGenerator[None, None]:
 
 class Transport:
     """POSTs JSON to one base URL with retries; streams SSE chat-completion chunks; GETs JSON
-    (conditionally, with an ``ETag``)."""
+    (conditionally, with an `ETag`)."""
 
     def __init__(
         self,
@@ -328,11 +328,11 @@ class Transport:
         self.provider = self.source.name
         self._secret = secret.encode("utf-8", "surrogatepass") if secret else None
         self._secret_text = secret or None
-        # Checked once here, raised per call (by ``_Attempts``) without sending anything.
+        # Checked once here, raised per call (by `_Attempts`) without sending anything.
         self._bad_header = _unsendable_header(self.headers)
         self._max_concurrency = max_concurrency
         self._client = http_client
-        self._aclient = http_async_client  # a user's; ours live per loop in ``_loops``
+        self._aclient = http_async_client  # a user's; ours live per loop in `_loops`
         self._sync = _Side(
             httpx2 if http_client is None else library_of(http_client),
             http_client is None,
@@ -388,7 +388,7 @@ class Transport:
         """The running loop's async client and semaphore (one per loop, shared by its tasks).
 
         Pooled connections and semaphores belong to one loop: a web app's loop and a worker
-        thread's ``asyncio.run`` each get their own, and neither closes the other's.
+        thread's `asyncio.run` each get their own, and neither closes the other's.
         """
         loop = asyncio.get_running_loop()
         slot = self._loops.get(loop)
@@ -457,7 +457,7 @@ class Transport:
         return headers, self._request_id(headers), self._stream_kind(headers)
 
     def _stream_kind(self, headers: Any) -> str:
-        """``"sse"``, ``"json"`` (one JSON body: the server ignored ``stream``, or sent an error
+        """`"sse"`, `"json"` (one JSON body: the server ignored `stream`, or sent an error
         object with status 200) or another content type (an HTML page, say)."""
         ctype = str(headers.get("content-type", "")).lower()
         if ctype.startswith("application/json"):
@@ -493,7 +493,7 @@ class Transport:
         self, path: str, body: bytes | None, attempts: _Attempts, extra: Mapping[str, str] | None
     ) -> Any:
         """Send until a 2xx response starts (retrying what failed before one did); its body is
-        not read yet. ``body=None`` sends a GET with the ``extra`` headers (a 304 answers it)."""
+        not read yet. `body=None` sends a GET with the `extra` headers (a 304 answers it)."""
         client = self.client()
         side = self._sync
         url = self.base_url + path
@@ -531,7 +531,7 @@ class Transport:
     def post(
         self, path: str, body: bytes, headers: Mapping[str, str] | None = None
     ) -> tuple[Any, Any]:
-        """POST ``body`` (with this request's own ``headers``, if any); return the decoded JSON
+        """POST `body` (with this request's own `headers`, if any); return the decoded JSON
         and the response headers."""
         attempts = self._attempts(headers)
         with self._sync_sem or nullcontext():
@@ -544,8 +544,8 @@ class Transport:
             return self._decode(content, headers, resp.status_code), headers
 
     def get(self, path: str, etag: str | None = None) -> tuple[Any, Any, str | None]:
-        """GET ``path`` (query included) with the same retries and errors as ``post``; return
-        the decoded JSON (None for a 304 to ``etag``), the response headers and its ``ETag``."""
+        """GET `path` (query included) with the same retries and errors as `post`; return
+        the decoded JSON (None for a 304 to `etag`), the response headers and its `ETag`."""
         attempts = self._attempts()
         extra = _conditional(etag)
         with self._sync_sem or nullcontext():
@@ -573,7 +573,7 @@ class Transport:
     def stream(
         self, path: str, body: bytes, headers: Mapping[str, str] | None = None
     ) -> Iterator[tuple[Any, Any]]:
-        """POST and yield ``(chunk JSON, response headers)`` per SSE event.
+        """POST and yield `(chunk JSON, response headers)` per SSE event.
 
         Retries happen only before the response starts; a fault after that raises a typed error
         once the chunks already received have been yielded.
@@ -627,7 +627,7 @@ class Transport:
         client: Any,
         extra: Mapping[str, str] | None,
     ) -> Any:
-        """Async ``_open``."""
+        """Async `_open`."""
         side = self._async
         url = self.base_url + path
         while True:
@@ -653,7 +653,7 @@ class Transport:
             )
 
     async def _aread(self, resp: Any, attempts: _Attempts, rid: str | None) -> bytes:
-        """Async ``_read``."""
+        """Async `_read`."""
         parts: list[bytes] = []
         try:
             async for piece in resp.aiter_bytes():
@@ -666,7 +666,7 @@ class Transport:
     async def apost(
         self, path: str, body: bytes, headers: Mapping[str, str] | None = None
     ) -> tuple[Any, Any]:
-        """Async ``post``."""
+        """Async `post`."""
         attempts = self._attempts(headers)
         slot = self._slot()
         async with slot.sem or nullcontext():  # cheaper than an @asynccontextmanager
@@ -679,7 +679,7 @@ class Transport:
             return self._decode(content, headers, resp.status_code), headers
 
     async def aget(self, path: str, etag: str | None = None) -> tuple[Any, Any, str | None]:
-        """Async ``get``."""
+        """Async `get`."""
         attempts = self._attempts()
         extra = _conditional(etag)
         slot = self._slot()
@@ -695,7 +695,7 @@ class Transport:
     async def astream(
         self, path: str, body: bytes, headers: Mapping[str, str] | None = None
     ) -> AsyncIterator[tuple[Any, Any]]:
-        """Async ``stream``."""
+        """Async `stream`."""
         attempts = self._attempts(headers)
         slot = self._slot()
         async with slot.sem or nullcontext():
@@ -737,9 +737,9 @@ def _stream_over(done: bool, error: APIError | None) -> bool:
 class _Attempts:
     """One call's retry state (no I/O, no sleeping), shared by the sync and async loops.
 
-    ``after_error`` / ``after_status`` return the seconds to wait before the next attempt or
+    `after_error` / `after_status` return the seconds to wait before the next attempt or
     raise the typed error when the call must stop: retries used up, a final status, or a wait
-    that would pass the call's total deadline (``total_timeout``). Each retry is logged.
+    that would pass the call's total deadline (`total_timeout`). Each retry is logged.
     """
 
     __slots__ = (
@@ -795,7 +795,7 @@ class _Attempts:
         )
 
     def check_deadline(self, request_id: str | None) -> None:
-        """Raise ``APITimeoutError`` once the call's total time is spent (between reads)."""
+        """Raise `APITimeoutError` once the call's total time is spent (between reads)."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise self._expired(request_id)
 
@@ -834,7 +834,7 @@ class _Attempts:
         )
 
     def unsendable(self, exc: UnicodeEncodeError) -> APIConnectionError:
-        """httpx could not encode a header (a non-ASCII key, say); ``exc`` holds the header."""
+        """httpx could not encode a header (a non-ASCII key, say); `exc` holds the header."""
         scrub(exc)
         return _unsendable(self.provider, None)
 

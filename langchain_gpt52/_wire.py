@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from langchain_gpt52.providers import Provider
 
 REASONING_PROVIDER = "langchain_gpt52"
-"""``model_provider`` of a message that carries reasoning text: its ``content_blocks`` are the
-OpenAI ones with a ``reasoning`` block first."""
+"""`model_provider` of a message that carries reasoning text: its `content_blocks` are the
+OpenAI ones with a `reasoning` block first."""
 
 
 def _reasoning_first(message: AIMessage, blocks: list[Any]) -> list[Any]:
@@ -94,11 +94,11 @@ def format_messages(
     provider: str = "this provider",
     user_parts: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """LangChain messages -> Chat Completions ``messages``, checked for what the API accepts.
+    """LangChain messages -> Chat Completions `messages`, checked for what the API accepts.
 
     Standard content blocks (image/file by URL or base64), OpenAI parts and Anthropic-style
-    blocks are converted by ``langchain_core``'s ``convert_to_openai_messages``; anything it
-    cannot map (an unknown role, content part or message type) raises ``ValueError`` naming the
+    blocks are converted by `langchain_core`'s `convert_to_openai_messages`; anything it
+    cannot map (an unknown role, content part or message type) raises `ValueError` naming the
     message, instead of being sent or dropped. `user_parts` narrows the part types a user message
     may carry to those the provider's schema takes.
     """
@@ -213,7 +213,7 @@ def _plain_messages(
 
 
 def _check_data_urls(index: int, parts: list[Any]) -> None:
-    """Refuse an image part whose ``data:`` URL is not valid base64 (the provider would 400)."""
+    """Refuse an image part whose `data:` URL is not valid base64 (the provider would 400)."""
     for part in parts:
         if not isinstance(part, Mapping) or part.get("type") != "image_url":
             continue
@@ -234,10 +234,10 @@ def _check_data_urls(index: int, parts: list[Any]) -> None:
 def _replayable_assistant_parts(parts: list[Any], *, has_calls: bool) -> list[Any] | str | None:
     """An assistant's content parts as Chat Completions takes them back in a history.
 
-    Blocks that repeat what ``tool_calls`` already carries (LangChain v1 ``tool_call`` blocks,
-    Anthropic ``tool_use``) and reasoning that cannot be replayed through Chat Completions
-    (``reasoning``, Anthropic ``thinking``) are dropped, as ``langchain-openai`` does; text
-    parts keep only ``type`` and ``text`` (v1 blocks add ``id``/``annotations``).
+    Blocks that repeat what `tool_calls` already carries (LangChain v1 `tool_call` blocks,
+    Anthropic `tool_use`) and reasoning that cannot be replayed through Chat Completions
+    (`reasoning`, Anthropic `thinking`) are dropped, as `langchain-openai` does; text
+    parts keep only `type` and `text` (v1 blocks add `id`/`annotations`).
     """
     kept: list[Any] = []
     for part in parts:
@@ -259,7 +259,7 @@ def build_body(
     stream: bool,
     stream_usage: bool,
 ) -> dict[str, Any]:
-    """The request body: ``params`` (already merged and checked) + messages + stream flags."""
+    """The request body: `params` (already merged and checked) + messages + stream flags."""
     body: dict[str, Any] = {"messages": wire_messages}
     for key, value in params.items():
         if value is not None:
@@ -275,7 +275,7 @@ def build_body(
 
 
 def usage_to_metadata(usage: Any) -> UsageMetadata | None:
-    """OpenAI ``usage`` -> LangChain ``UsageMetadata`` (None when absent or unreadable)."""
+    """OpenAI `usage` -> LangChain `UsageMetadata` (None when absent or unreadable)."""
     if not isinstance(usage, Mapping):
         return None
     inp = usage.get("prompt_tokens")
@@ -334,7 +334,7 @@ def _as_text(value: Any) -> str:
 
 
 def _content(value: Any) -> str | list[Any]:
-    """Message/delta ``content`` as LangChain takes it: a string or a list of str/dict parts."""
+    """Message/delta `content` as LangChain takes it: a string or a list of str/dict parts."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -365,7 +365,7 @@ def _response_metadata(data: Mapping[str, Any], cost: Mapping[str, Any]) -> dict
 
 
 def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
-    """Raw ``tool_calls`` -> (valid tool calls, invalid ones with the reason)."""
+    """Raw `tool_calls` -> (valid tool calls, invalid ones with the reason)."""
     calls: list[Any] = []
     invalid: list[Any] = []
     if not isinstance(raw, list):
@@ -408,7 +408,7 @@ def parse_tool_calls(raw: Any) -> tuple[list[Any], list[Any]]:
 
 
 def _unsupported_tool_call(item: Any) -> Any:
-    """A tool call without a ``function`` object (``type: "custom"``, say) as an invalid call,
+    """A tool call without a `function` object (`type: "custom"`, say) as an invalid call,
     so it is reported instead of silently dropped."""
     if not isinstance(item, Mapping):
         return invalid_tool_call(
@@ -488,10 +488,10 @@ def parse_completion(
     extra_metadata: Mapping[str, Any] | None = None,
     provider: Provider | None = None,
 ) -> ChatResult:
-    """A ``chat.completion`` body -> ``ChatResult`` (one generation per choice).
+    """A `chat.completion` body -> `ChatResult` (one generation per choice).
 
-    Raises ``APIResponseValidationError`` for a body that is not a completion (no ``choices``,
-    an empty list, ``choices: null``, an error object sent with status 200). `provider` (its
+    Raises `APIResponseValidationError` for a body that is not a completion (no `choices`,
+    an empty list, `choices: null`, an error object sent with status 200). `provider` (its
     descriptor) reads the cost in the body and the shape of an error object.
     """
     if not isinstance(data, Mapping):
@@ -539,10 +539,10 @@ def parse_completion(
 
 
 def chunk_to_generation(data: Any, provider: Provider | None = None) -> ChatGenerationChunk | None:
-    """One ``chat.completion.chunk`` -> a generation chunk (None for a chunk with nothing in it).
+    """One `chat.completion.chunk` -> a generation chunk (None for a chunk with nothing in it).
 
-    Tolerates ``usage: null`` on every chunk, a usage chunk with ``choices: []`` (asked for or
-    not), empty-choices chunks after it, ``obfuscation`` and other unknown fields, and
+    Tolerates `usage: null` on every chunk, a usage chunk with `choices: []` (asked for or
+    not), empty-choices chunks after it, `obfuscation` and other unknown fields, and
     the provider's cost on the last chunk (read by `provider`, its descriptor). Only the first
     choice is streamed.
     """
@@ -667,10 +667,10 @@ def plain_text(data: Any) -> str | None:
 
 
 def strict_tool_calls(message: AIMessage) -> AIMessage:
-    """Move tool calls whose raw streamed arguments are not valid JSON to ``invalid_tool_calls``.
+    """Move tool calls whose raw streamed arguments are not valid JSON to `invalid_tool_calls`.
 
-    ``langchain_core`` repairs partial JSON when it merges stream chunks (a call cut by
-    ``max_tokens`` would look whole); re-parse the raw strings strictly instead.
+    `langchain_core` repairs partial JSON when it merges stream chunks (a call cut by
+    `max_tokens` would look whole); re-parse the raw strings strictly instead.
     """
     chunks = getattr(message, "tool_call_chunks", None)
     if not chunks:
@@ -696,7 +696,7 @@ _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 def format_tools(tools: Sequence[Any], *, strict: bool | None) -> tuple[list[Any], list[str]]:
-    """Tools (pydantic models, functions, ``BaseTool``s, dicts) -> (wire ``tools``, names)."""
+    """Tools (pydantic models, functions, `BaseTool`s, dicts) -> (wire `tools`, names)."""
     formatted = []
     for i, tool in enumerate(tools):
         try:
@@ -715,7 +715,7 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None) -> tuple[list[Any
             )
         params = fn.get("parameters") if isinstance(fn, Mapping) else None
         if params is None and isinstance(fn, dict):
-            # AI/ML API's schema requires ``parameters``; a no-argument tool has none.
+            # AI/ML API's schema requires `parameters`; a no-argument tool has none.
             fn["parameters"] = params = {"type": "object", "properties": {}}
         if params is not None and not (
             isinstance(params, Mapping) and params.get("type", "object") == "object"
@@ -729,7 +729,7 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None) -> tuple[list[Any
 
 
 def tool_choice(choice: dict[str, Any] | str | bool, names: list[str]) -> dict[str, Any] | str:
-    """A LangChain ``tool_choice`` (name, ``"any"``, bool, dict) -> the wire value."""
+    """A LangChain `tool_choice` (name, `"any"`, bool, dict) -> the wire value."""
     if isinstance(choice, dict):
         return choice
     if choice is True or choice in ("any", "required"):

@@ -1,20 +1,20 @@
 """What a call cost in USD, a tracker of the calls made in a block, and a budget that stops them.
 
-Cost of one response (``response_metadata["cost"] = {"usd": ..., "source": ...}``):
+Cost of one response (`response_metadata["cost"] = {"usd": ..., "source": ...}`):
 
-* ``"provider"``: the provider reported it (read by its descriptor's `body_cost` and
-  `cost_headers`, converted by its `cost_units`: AI/ML API's ``usd_spent``, or ``credits_used``
-  at 2,000,000 credits per USD, from ``meta.usage`` or the ``x-aimlapi-*`` headers).
-* ``"price_table"``: the model's price per 1M tokens times the token usage: input tokens at the
+* `"provider"`: the provider reported it (read by its descriptor's `body_cost` and
+  `cost_headers`, converted by its `cost_units`: AI/ML API's `usd_spent`, or `credits_used`
+  at 2,000,000 credits per USD, from `meta.usage` or the `x-aimlapi-*` headers).
+* `"price_table"`: the model's price per 1M tokens times the token usage: input tokens at the
   input price, cached input tokens at the cached price, output tokens (reasoning included) at the
   output price.
-* ``"fetched_price"``: as ``"price_table"``, with the price the gateway publishes on its models
-  endpoint (fetched by ``list_models`` / ``get_model_details``) in place of the catalog's.
-* ``"cache"``: the reply came from a LangChain cache (``set_llm_cache``): 0 USD.
-* ``"estimate"`` (the tracker's own, for a stream cut before any figure or usage arrived): the
+* `"fetched_price"`: as `"price_table"`, with the price the gateway publishes on its models
+  endpoint (fetched by `list_models` / `get_model_details`) in place of the catalog's.
+* `"cache"`: the reply came from a LangChain cache (`set_llm_cache`): 0 USD.
+* `"estimate"` (the tracker's own, for a stream cut before any figure or usage arrived): the
   offline input count plus the output streamed so far, at the list price.
 
-A model with no known price and no provider figure gets no ``cost`` key (never a made-up 0).
+A model with no known price and no provider figure gets no `cost` key (never a made-up 0).
 
 ```python
 from langchain_gpt52 import ChatAIMLAPI, track_cost
@@ -77,7 +77,7 @@ _UNITS: dict[str, float] = {k: v for p in PROVIDERS for k, v in p.cost_units.ite
 """The built-in providers' cost figures (`response_metadata` key -> USD per unit), for callers
 that do not know which provider answered."""
 PROVIDER_COST_KEYS = tuple(_UNITS)
-"""The ``response_metadata`` keys that carry a built-in provider's own figure for a call."""
+"""The `response_metadata` keys that carry a built-in provider's own figure for a call."""
 
 
 def _number(value: Any) -> float | None:
@@ -106,7 +106,7 @@ def _figure(value: Any, what: str) -> float | None:
 
 
 def provider_usd(metadata: Mapping[str, Any], units: Mapping[str, float] = _UNITS) -> float | None:
-    """The provider's own figure from ``response_metadata`` in USD: the first key of `units`
+    """The provider's own figure from `response_metadata` in USD: the first key of `units`
     (the provider's `cost_units`: key -> USD per unit) that holds a number; None when it
     reported none (a figure that is not a finite number >= 0 is ignored with a warning)."""
     for key, usd_per_unit in units.items():
@@ -117,9 +117,9 @@ def provider_usd(metadata: Mapping[str, Any], units: Mapping[str, float] = _UNIT
 
 
 def price_usd(usage: Mapping[str, Any], price: Price) -> float:
-    """USD of ``usage`` (LangChain ``UsageMetadata``) at ``price`` (USD per 1M tokens).
+    """USD of `usage` (LangChain `UsageMetadata`) at `price` (USD per 1M tokens).
 
-    Cached input tokens (``input_token_details.cache_read``) are billed at the cached price and
+    Cached input tokens (`input_token_details.cache_read`) are billed at the cached price and
     the rest of the input at the input price; output tokens include reasoning tokens (as OpenAI
     counts them), and reasoning tokens are never billed below their own count.
     """
@@ -139,7 +139,7 @@ def response_cost(
     price: Price | None,
     units: Mapping[str, float] = _UNITS,
 ) -> dict[str, Any] | None:
-    """``{"usd", "source"}`` for one response, or None when nothing is known."""
+    """`{"usd", "source"}` for one response, or None when nothing is known."""
     usd = provider_usd(metadata, units)
     if usd is not None:
         return {"usd": usd, "source": "provider"}
@@ -152,7 +152,7 @@ def response_cost(
 def attach_cost(
     message: BaseMessage, price: Price | None, units: Mapping[str, float] = _UNITS
 ) -> None:
-    """Set ``message.response_metadata["cost"]`` from its metadata and usage, when known."""
+    """Set `message.response_metadata["cost"]` from its metadata and usage, when known."""
     usage = message.usage_metadata if isinstance(message, AIMessage) else None
     cost = response_cost(message.response_metadata, usage, price, units)
     if cost is not None:
@@ -160,7 +160,7 @@ def attach_cost(
 
 
 class StreamCost:
-    """Collects a stream's provider figures and usage; ``chunk()`` reports its cost once."""
+    """Collects a stream's provider figures and usage; `chunk()` reports its cost once."""
 
     __slots__ = ("_metadata", "_price", "_units", "_usage")
 
@@ -179,7 +179,7 @@ class StreamCost:
             self._usage = message.usage_metadata
 
     def chunk(self) -> ChatGenerationChunk | None:
-        """The closing chunk carrying ``response_metadata["cost"]``, or None when unknown."""
+        """The closing chunk carrying `response_metadata["cost"]`, or None when unknown."""
         cost = response_cost(self._metadata, self._usage, self._price, self._units)
         if cost is None:
             return None
@@ -191,7 +191,7 @@ class StreamCost:
 def mark_cached(
     generations: Sequence[Generation], keys: Sequence[str] = PROVIDER_COST_KEYS
 ) -> None:
-    """A reply from a LangChain cache cost nothing now: ``cost`` 0 USD from ``"cache"``,
+    """A reply from a LangChain cache cost nothing now: `cost` 0 USD from `"cache"`,
     and the provider's figures of the original call (its `keys`) removed."""
     for gen in generations:
         if isinstance(gen, ChatGeneration):

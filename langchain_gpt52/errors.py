@@ -1,28 +1,30 @@
 """The exceptions this package raises, and the pure mapping from an HTTP error to one of them.
 
 Every failure surfaces as one of these types; each also subclasses the matching
-``langchain_core.exceptions`` type, so LangChain's own retry and fallback logic sees it::
+`langchain_core.exceptions` type, so LangChain's own retry and fallback logic sees it:
 
-    APIError (ModelError)
-    ├── APIConnectionError (ModelConnectionError)     no usable response: refused, reset, cut stream
-    │   └── APITimeoutError (ModelTimeoutError)       connect/read/total timeout, stream stall
-    ├── APIResponseValidationError (ModelAPIError)    an unreadable 2xx body (bad JSON, no choices)
-    └── APIStatusError                                the provider answered with an error status
-        ├── BadRequestError (ModelInvalidRequestError)        400, 413, 415, 422
-        │   └── ContextOverflowError (ContextOverflowError)    prompt over the context window
-        ├── AuthenticationError (ModelAuthenticationError)    401
-        ├── PermissionDeniedError (ModelPermissionDeniedError) 403 (AI/ML API: out of credits)
-        ├── NotFoundError (ModelNotFoundError)                404
-        ├── ConflictError (ModelAPIError)                     409
-        ├── RateLimitError (ModelRateLimitError)              429
-        └── InternalServerError (ModelAPIError)               5xx, 408 (and any status >= 600)
+```text
+APIError (ModelError)
+├── APIConnectionError (ModelConnectionError)     no usable response: refused, reset, cut stream
+│   └── APITimeoutError (ModelTimeoutError)       connect/read/total timeout, stream stall
+├── APIResponseValidationError (ModelAPIError)    an unreadable 2xx body (bad JSON, no choices)
+└── APIStatusError                                the provider answered with an error status
+    ├── BadRequestError (ModelInvalidRequestError)        400, 413, 415, 422
+    │   └── ContextOverflowError (ContextOverflowError)    prompt over the context window
+    ├── AuthenticationError (ModelAuthenticationError)    401
+    ├── PermissionDeniedError (ModelPermissionDeniedError) 403 (AI/ML API: out of credits)
+    ├── NotFoundError (ModelNotFoundError)                404
+    ├── ConflictError (ModelAPIError)                     409
+    ├── RateLimitError (ModelRateLimitError)              429
+    └── InternalServerError (ModelAPIError)               5xx, 408 (and any status >= 600)
 
-    (any other status, e.g. 405 or 418, or a 3xx redirect, is a plain APIStatusError: not
-    retryable; 413 and 415 are BadRequestError)
+(any other status, e.g. 405 or 418, or a 3xx redirect, is a plain APIStatusError: not
+retryable; 413 and 415 are BadRequestError)
 
-    RefusalError (OutputParserException,              structured output the model refused to give
-                  ModelRefusalError)
-    CutReplyError (OutputParserException)             structured output cut by the token limit
+RefusalError (OutputParserException,              structured output the model refused to give
+              ModelRefusalError)
+CutReplyError (OutputParserException)             structured output cut by the token limit
+```
 
 Messages carry the provider, the status, the provider's own error text and its request id; they
 never carry the API key (the transport redacts it from anything the provider echoes back).
@@ -61,8 +63,8 @@ __all__ = [
 
 
 def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    """Unpickle an error without calling its ``__init__`` (whose arguments are keyword-only or
-    reformatted): the same ``args`` (so the same ``str``) and the same attributes."""
+    """Unpickle an error without calling its `__init__` (whose arguments are keyword-only or
+    reformatted): the same `args` (so the same `str`) and the same attributes."""
     exc = cls.__new__(cls, *args)
     exc.args = args
     exc.__dict__.update(state)
@@ -73,7 +75,7 @@ class APIError(core.ModelError):
     """Base class of every error raised while talking to a provider."""
 
     client_request_id: str | None = None
-    """The caller's own request id the failed call was sent with (``client_request_id=``)."""
+    """The caller's own request id the failed call was sent with (`client_request_id=`)."""
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__(message)
@@ -209,8 +211,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     422: BadRequestError,
     429: RateLimitError,
 }
-"""Statuses with their own class; any other 5xx (or >= 600) is ``InternalServerError``, any
-other status (405, 418, 451, a 3xx...) a plain ``APIStatusError``, which is not retryable."""
+"""Statuses with their own class; any other 5xx (or >= 600) is `InternalServerError`, any
+other status (405, 418, 451, a 3xx...) a plain `APIStatusError`, which is not retryable."""
 
 _CONTEXT_OVERFLOW = re.compile(
     r"context[_ ]length|maximum context|context window|too many tokens|prompt is too long",
@@ -486,8 +488,8 @@ _KINDS: dict[type[BaseException], str] = {}
 
 
 def failure_kind(exc: BaseException) -> str:
-    """What an httpx or httpx2 exception means: ``"timeout"``, ``"unsupported"`` (a bad URL
-    scheme), ``"local"`` (a request that cannot be sent: an illegal header) or ``"network"``.
+    """What an httpx or httpx2 exception means: `"timeout"`, `"unsupported"` (a bad URL
+    scheme), `"local"` (a request that cannot be sent: an illegal header) or `"network"`.
 
     Read from the class names in its hierarchy, which both libraries share, so neither needs
     to be imported here.
@@ -514,8 +516,8 @@ def is_client_side(exc: BaseException) -> bool:
 
 
 def secret_forms(secret: str | None) -> list[str]:
-    """The ways ``secret`` can appear in an exception's or a log's text: as is, escaped by
-    ``repr`` of a str or of bytes (h11 prints ``b'Bearer sk-...\\n'``), and without surrounding
+    """The ways `secret` can appear in an exception's or a log's text: as is, escaped by
+    `repr` of a str or of bytes (h11 prints `b'Bearer sk-...\\n'`), and without surrounding
     whitespace; longest first so a longer form is replaced before a part of it."""
     if not secret:
         return []
@@ -531,7 +533,7 @@ def secret_forms(secret: str | None) -> list[str]:
 
 
 def redact_text(text: str, secret: str | None) -> str:
-    """``text`` without the secret in any form, nor the value of a header h11 refused."""
+    """`text` without the secret in any form, nor the value of a header h11 refused."""
     for form in secret_forms(secret):
         if form in text:
             text = text.replace(form, "***")
@@ -539,8 +541,8 @@ def redact_text(text: str, secret: str | None) -> str:
 
 
 def redact_headers(headers: Any, secret: bytes | None) -> Any:
-    """Response headers with an echoed ``secret`` replaced by ``***`` (the same object when
-    no value holds it). ``headers`` is an ``httpx.Headers`` or ``httpx2.Headers``."""
+    """Response headers with an echoed `secret` replaced by `***` (the same object when
+    no value holds it). `headers` is an `httpx.Headers` or `httpx2.Headers`."""
     if not secret:
         return headers
     raw = headers.raw
@@ -552,7 +554,7 @@ def redact_headers(headers: Any, secret: bytes | None) -> Any:
 
 def scrub(exc: BaseException) -> None:
     """Empty an exception we are about to replace with ours: it stays reachable as our error's
-    ``__context__`` (``from None`` only hides it), and its args, the exceptions it chains
+    `__context__` (`from None` only hides it), and its args, the exceptions it chains
     (h11's, for an illegal header) and the frames of its traceback can hold the header."""
     exc.args = ()
     if isinstance(exc, UnicodeEncodeError):
@@ -570,9 +572,9 @@ def network_error(
     secret: str | None = None,
     started: bool = False,
 ) -> APIError:
-    """Pure: an httpx/httpx2 failure -> our typed error, with ``secret`` redacted from its text.
+    """Pure: an httpx/httpx2 failure -> our typed error, with `secret` redacted from its text.
 
-    ``started``: the response had begun (status and headers received) when it failed, so the
+    `started`: the response had begun (status and headers received) when it failed, so the
     call was not retried; the message says so.
     """
     name = exc.__class__.__name__
@@ -609,8 +611,8 @@ def network_error(
 
 
 def _without(value: Any, secrets: list[str]) -> Any:
-    """``value`` (a constructor's input) with every string holding a secret redacted (a secret
-    shorter than 8 characters only where a string is exactly it: ``"k"`` is in every word)."""
+    """`value` (a constructor's input) with every string holding a secret redacted (a secret
+    shorter than 8 characters only where a string is exactly it: `"k"` is in every word)."""
     if isinstance(value, SecretStr):
         return "**********"  # its pickle (and so the error's) would carry the value
     if isinstance(value, str):
@@ -628,7 +630,7 @@ def _without(value: Any, secrets: list[str]) -> Any:
 
 
 def redact_validation_error(exc: ValidationError, secrets: list[str]) -> ValidationError:
-    """The same ``ValidationError`` (title, types, locations, messages) without ``secrets`` in
+    """The same `ValidationError` (title, types, locations, messages) without `secrets` in
     its inputs or messages: pydantic prints a model-level error's whole input, key included."""
     secrets = [s for s in secrets if s]
     if not secrets:
@@ -647,7 +649,7 @@ def redact_validation_error(exc: ValidationError, secrets: list[str]) -> Validat
 
 
 def secrets_in(value: Any) -> list[str]:
-    """The API key a constructor was given (a str or ``SecretStr``), as a list."""
+    """The API key a constructor was given (a str or `SecretStr`), as a list."""
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     return [value, value.strip()] if isinstance(value, str) and value.strip() else []

@@ -22,7 +22,7 @@ __all__ = ["ChunkStep", "cut_result_at_stop", "strict_result"]
 
 
 def cut_result_at_stop(result: ChatResult, stop: list[str] | None) -> ChatResult:
-    """Cut each text reply at the first stop sequence (invoke side; streams use ``ChunkStep``)."""
+    """Cut each text reply at the first stop sequence (invoke side; streams use `ChunkStep`)."""
     if not stop:
         return result
     for gen in result.generations:
@@ -38,8 +38,8 @@ def cut_result_at_stop(result: ChatResult, stop: list[str] | None) -> ChatResult
 def strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
     """Merge streamed chunks into one result, re-parsing tool arguments strictly.
 
-    The strict parse needs the raw ``tool_call_chunks``, which converting the merged chunk to an
-    ``AIMessage`` drops, so it runs on the merged chunk first.
+    The strict parse needs the raw `tool_call_chunks`, which converting the merged chunk to an
+    `AIMessage` drops, so it runs on the merged chunk first.
     """
     if not chunks:
         raise ValueError("No generations found in stream.")
@@ -58,9 +58,9 @@ def strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
 
 
 class ChunkStep:
-    """Per-stream state shared by ``_stream`` and ``_astream``: chunk JSON -> generation chunks.
+    """Per-stream state shared by `_stream` and `_astream`: chunk JSON -> generation chunks.
 
-    Applies client-side stop sequences, and keeps every string in ``response_metadata`` on
+    Applies client-side stop sequences, and keeps every string in `response_metadata` on
     one chunk only (langchain-core concatenates strings when it merges chunks): the header
     facts go on the first finish chunk, a repeated finish (some providers send it again on the
     usage chunk) loses its metadata, and the provider's cost figures (its descriptor's
@@ -125,7 +125,7 @@ class ChunkStep:
         return self._length and not self._output_seen
 
     def _invalid(self, exc: APIResponseValidationError) -> APIResponseValidationError:
-        """``exc`` with the response's request id (the pure parsers do not know it)."""
+        """`exc` with the response's request id (the pure parsers do not know it)."""
         names = self._provider.request_id_headers if self._provider is not None else ()
         exc.request_id = exc.request_id or request_id_from_headers(self._headers, names)
         return exc
@@ -237,8 +237,8 @@ class ChunkStep:
     ) -> ChatGenerationChunk:
         """Keep back the pieces of a tool call that has no name yet; pass the named ones.
 
-        A call that never gets a name is reported by ``end`` as an invalid tool call (never a
-        callable call named ``''``); one named later gets its held pieces back.
+        A call that never gets a name is reported by `end` as an invalid tool call (never a
+        callable call named `''`); one named later gets its held pieces back.
         """
         kept = []
         for tcc in msg.tool_call_chunks:
@@ -267,9 +267,9 @@ class ChunkStep:
 
     def end(self) -> list[ChatGenerationChunk]:
         """The last chunks: text still held back by the stop filter, and cost from the headers
-        when no chunk carried ``meta.usage``.
+        when no chunk carried `meta.usage`.
 
-        Raises ``APIResponseValidationError`` when no chunk carried a choice (``choices``
+        Raises `APIResponseValidationError` when no chunk carried a choice (`choices`
         empty or null throughout, or no chunk at all): that is no completion.
         """
         if not self._choice_seen:
@@ -331,7 +331,7 @@ class ChunkStep:
 
 
 def _readable_choice(choices: Any) -> bool:
-    """Whether a chunk's ``choices`` hold a choice with a ``delta`` object or a finish reason."""
+    """Whether a chunk's `choices` hold a choice with a `delta` object or a finish reason."""
     if not isinstance(choices, list):
         return False
     return any(

@@ -11,7 +11,7 @@ __all__ = ["GENERATION_FIELDS", "GenerationFields"]
 class GenerationFields(BaseModel):
     """Completion parameters every provider model (and the failover model) accepts."""
 
-    # ``int | float``: a value reaches the wire as written (``0`` stays ``0``, not ``0.0``).
+    # `int | float`: a value reaches the wire as written (`0` stays `0`, not `0.0`).
     temperature: int | float | None = None
     top_p: int | float | None = None
     max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
@@ -26,4 +26,4 @@ class GenerationFields(BaseModel):
 
 
 GENERATION_FIELDS = tuple(name for name in GenerationFields.model_fields if name != "stop")
-"""The fields above that are request parameters (``stop`` is handled on its own)."""
+"""The fields above that are request parameters (`stop` is handled on its own)."""

@@ -1,4 +1,4 @@
-"""``ChatAIMLAPI``: GPT-5.2 through AI/ML API (``openai/gpt-5-2``)."""
+"""`ChatAIMLAPI`: GPT-5.2 through AI/ML API (`openai/gpt-5-2`)."""
 
 from __future__ import annotations
 

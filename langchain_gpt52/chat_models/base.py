@@ -1,5 +1,5 @@
 """The shared chat model: fields, the four I/O shells (invoke, ainvoke, stream, astream), and
-the LangChain plumbing. Provider knowledge comes from a ``Provider`` descriptor."""
+the LangChain plumbing. Provider knowledge comes from a `Provider` descriptor."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ _SYNONYMS = {
 
 
 class BaseChatGPT52(GenerationFields, BaseChatModel):
-    """Shared implementation behind ``ChatAIMLAPI``, ``ChatOxen`` and ``ChatGPT52``.
+    """Shared implementation behind `ChatAIMLAPI`, `ChatOxen` and `ChatGPT52`.
 
     A subclass sets `provider`, a `langchain_gpt52.providers.Provider` (defaults, env vars,
     documented request fields, model catalog, error and cost shapes); everything else is shared.
@@ -112,44 +112,44 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     model catalog `.models`)."""
 
     model_name: str = Field(default="", alias="model")
-    """Model id sent to the provider (also readable as ``llm.model``)."""
+    """Model id sent to the provider (also readable as `llm.model`)."""
     api_key: SecretStr | None = None
     """API key; read from the provider's env var when not given."""
     base_url: str | None = None
-    """Base URL (``/chat/completions`` is appended); from the provider's env var or default."""
-    # The generation parameters (temperature, top_p, max_tokens, ...) are ``GenerationFields``.
+    """Base URL (`/chat/completions` is appended); from the provider's env var or default."""
+    # The generation parameters (temperature, top_p, max_tokens, ...) are `GenerationFields`.
     n: int | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
     timeout: Any = Field(default=None, alias="request_timeout")
-    """Seconds (or an ``httpx2``/``httpx`` ``Timeout``) per request; default 600 s read, 10 s
+    """Seconds (or an `httpx2`/`httpx` `Timeout`) per request; default 600 s read, 10 s
     connect."""
     stream_chunk_timeout: float | None = Field(default=None, gt=0)
-    """Longest silence between stream reads before ``APITimeoutError`` (default: read timeout)."""
+    """Longest silence between stream reads before `APITimeoutError` (default: read timeout)."""
     total_timeout: float | None = Field(default=None, gt=0)
     """Wall-clock budget of one call, retries and their waits included (a stream: until its
-    last chunk); ``APITimeoutError`` once it is spent. Default: no total limit."""
+    last chunk); `APITimeoutError` once it is spent. Default: no total limit."""
     max_retries: int = Field(default=2, ge=0)
     client_request_id: str | None = None
     """Your own id for every request of this instance, sent as the provider's client request id
     header (`X-Client-Request-Id`); per call: `invoke(..., client_request_id=...)`. Checked
     against the format the provider documents; the echo is in `response_metadata`."""
     max_concurrency: int | None = Field(default=None, ge=1)
-    """Cap on requests in flight from this instance (sync and async), e.g. for a big ``abatch``."""
+    """Cap on requests in flight from this instance (sync and async), e.g. for a big `abatch`."""
     streaming: bool = False
     stream_usage: bool = True
-    """Ask for token usage in streams (``stream_options.include_usage``)."""
+    """Ask for token usage in streams (`stream_options.include_usage`)."""
     use_developer_role: bool = False
-    """Send system messages with the ``developer`` role (where the provider accepts it)."""
+    """Send system messages with the `developer` role (where the provider accepts it)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body fields sent as they are (not checked): the escape hatch for new parameters."""
     extra_body: dict[str, Any] | None = None
-    """Same as ``model_kwargs`` (the openai SDK's name)."""
+    """Same as `model_kwargs` (the openai SDK's name)."""
     default_headers: dict[str, str] | None = None
     http_client: Any = Field(default=None, exclude=True)
-    """An ``httpx2.Client`` (or ``httpx.Client``) to use instead of the instance's own."""
+    """An `httpx2.Client` (or `httpx.Client`) to use instead of the instance's own."""
     http_async_client: Any = Field(default=None, exclude=True)
-    """An ``httpx2.AsyncClient`` (or ``httpx.AsyncClient``) to use instead of the instance's
+    """An `httpx2.AsyncClient` (or `httpx.AsyncClient`) to use instead of the instance's
     own."""
 
     model_config = ConfigDict(
@@ -221,7 +221,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         )
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
         # A completion parameter left unset may go through model_kwargs unchecked: that is the
-        # escape hatch ``check_request`` errors point to (e.g. ``verbosity`` on AI/ML API).
+        # escape hatch `check_request` errors point to (e.g. `verbosity` on AI/ML API).
         overlap -= {
             name
             for name in overlap
@@ -236,7 +236,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     @property
     def model(self) -> str:
-        """The model id (the ``model_name`` field)."""
+        """The model id (the `model_name` field)."""
         return self.model_name
 
     @model.setter
@@ -268,7 +268,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         }
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
-        """``generate`` over several prompts: token usage summed, model name kept."""
+        """`generate` over several prompts: token usage summed, model name kept."""
         usage: dict[str, Any] = {}
         combined: dict[str, Any] = {}
         for output in llm_outputs:
@@ -287,7 +287,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     def _get_invocation_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        # What core's version returns, without its per-call ``self.dict()``.
+        # What core's version returns, without its per-call `self.dict()`.
         return {**self._identifying_params, "_type": self._llm_type, "stop": stop, **kwargs}
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -298,7 +298,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         check_structured_method(self.provider, self.model_name, method)
 
     def _endpoint(self, model: str) -> Endpoint:
-        """The API that serves ``model``: its catalog row's (Chat Completions when unknown)."""
+        """The API that serves `model`: its catalog row's (Chat Completions when unknown)."""
         row = self.provider.row(model)
         return row.endpoint if row is not None else "chat"
 
@@ -328,13 +328,13 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     @property
     def _max_tokens_param(self) -> str:
-        """The body field that carries ``max_tokens`` (the one the provider documents)."""
+        """The body field that carries `max_tokens` (the one the provider documents)."""
         return self.provider.max_tokens_field
 
     def _params(self) -> dict[str, Any]:
         """The configured completion parameters (unset ones left out), a fresh dict.
 
-        Computed once and kept until a field changes (``__setattr__``, copies).
+        Computed once and kept until a field changes (`__setattr__`, copies).
         """
         cached = self._params_cache
         if cached is None:
@@ -444,7 +444,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         return _Request(data, stop or None, hints, headers, endpoint, spec)
 
     def _headers_metadata(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        """Response-header facts for ``response_metadata``: request id and cost."""
+        """Response-header facts for `response_metadata`: request id and cost."""
         return _header_facts(self.provider, headers)
 
     def _finish_result(self, data: Any, headers: Mapping[str, str], req: _Request) -> ChatResult:
@@ -476,9 +476,9 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> bool:
-        # On the invoke path (no ``stream`` kwarg) ``_generate``/``_agenerate`` decide, and when
-        # they stream (``streaming=True``, or a streaming callback such as ``astream_events`` or
-        # LangGraph's ``stream_mode="messages"``) they report each token and then re-parse tool
+        # On the invoke path (no `stream` kwarg) `_generate`/`_agenerate` decide, and when
+        # they stream (`streaming=True`, or a streaming callback such as `astream_events` or
+        # LangGraph's `stream_mode="messages"`) they report each token and then re-parse tool
         # arguments strictly: langchain-core's own merge would repair truncated JSON.
         if "stream" not in kwargs:
             return False
@@ -617,8 +617,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
 
     def __copy__(self) -> BaseChatGPT52:
         new = super().__copy__()
-        new._transport = None  # a copy (``model_copy``) gets its own clients, from its fields
-        new._params_cache = None  # ``model_copy(update=...)`` sets fields after this
+        new._transport = None  # a copy (`model_copy`) gets its own clients, from its fields
+        new._params_cache = None  # `model_copy(update=...)` sets fields after this
         return new
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BaseChatGPT52:
@@ -671,8 +671,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
     ) -> int:
         """Offline estimate for a prompt: content + ~3 tokens per message + tool schemas.
 
-        Within about 15% of ``o200k_base`` on English prose and code; use it for budgeting,
-        not billing (the provider's ``usage_metadata`` is exact).
+        Within about 15% of `o200k_base` on English prose and code; use it for budgeting,
+        not billing (the provider's `usage_metadata` is exact).
         """
         wire = _wire.format_messages(messages) if messages else []
         schemas = [convert_to_openai_tool(tool) for tool in tools or []]
@@ -689,10 +689,10 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools (pydantic models, functions, ``BaseTool``s, OpenAI/JSON-schema dicts).
+        """Bind tools (pydantic models, functions, `BaseTool`s, OpenAI/JSON-schema dicts).
 
-        ``tool_choice``: ``"auto"``, ``"none"``, ``"required"``/``"any"``/``True`` (must call
-        one), a tool name, or an OpenAI ``{"type": "function", ...}`` dict.
+        `tool_choice`: `"auto"`, `"none"`, `"required"`/`"any"`/`True` (must call
+        one), a tool name, or an OpenAI `{"type": "function", ...}` dict.
         """
         formatted, names = _wire.format_tools(tools, strict=strict)
         if tool_choice is not None:
@@ -710,12 +710,12 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
-        """Answers parsed into ``schema`` (pydantic class, TypedDict or JSON-schema dict).
+        """Answers parsed into `schema` (pydantic class, TypedDict or JSON-schema dict).
 
-        ``method``: ``"json_schema"`` (default; the provider constrains the output),
-        ``"function_calling"`` (a forced tool call), ``"json_mode"`` (any JSON object; say the
-        schema in the prompt). A refusal raises ``RefusalError`` with the model's text; a reply
-        cut by the token limit raises ``CutReplyError`` (raise ``max_tokens``).
+        `method`: `"json_schema"` (default; the provider constrains the output),
+        `"function_calling"` (a forced tool call), `"json_mode"` (any JSON object; say the
+        schema in the prompt). A refusal raises `RefusalError` with the model's text; a reply
+        cut by the token limit raises `CutReplyError` (raise `max_tokens`).
         """
         if kwargs:
             raise ValueError(f"unexpected arguments to with_structured_output: {sorted(kwargs)}")
@@ -729,8 +729,8 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         )
 
 
-# langchain-core calls ``inspect.signature(self._generate)`` on every non-streaming call (to see
-# whether it takes ``run_manager``); ``inspect`` returns a precomputed ``__signature__`` as is,
+# langchain-core calls `inspect.signature(self._generate)` on every non-streaming call (to see
+# whether it takes `run_manager`); `inspect` returns a precomputed `__signature__` as is,
 # which is cheaper. Subclasses that override these methods are unaffected.
 for _name in ("_generate", "_agenerate"):
     _method: Any = getattr(BaseChatGPT52, _name)
@@ -762,19 +762,19 @@ class _Request:
         self.provider = provider
 
     def completion(self, data: Any) -> Any:
-        """The answer body as a ``chat.completion``."""
+        """The answer body as a `chat.completion`."""
         if self.endpoint == "chat":
             return data
         return _responses_wire.as_completion(data, self.provider)
 
     def chunks(self, events: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-        """The stream's events as ``chat.completion.chunk`` dicts, with their headers."""
+        """The stream's events as `chat.completion.chunk` dicts, with their headers."""
         if self.endpoint == "chat":
             return events
         return _responses_wire.chat_chunks(events, self.provider)
 
     def achunks(self, events: AsyncIterator[tuple[Any, Any]]) -> AsyncIterator[tuple[Any, Any]]:
-        """``chunks`` for an async stream."""
+        """`chunks` for an async stream."""
         if self.endpoint == "chat":
             return events
         return _responses_wire.achat_chunks(events, self.provider)
@@ -898,7 +898,7 @@ def _warn_if_cut_empty(messages: Iterator[BaseMessage]) -> None:
 
 
 def _public_url(url: str | None) -> str | None:
-    """``url`` without ``user:password@`` or a query string (it ends up in traces)."""
+    """`url` without `user:password@` or a query string (it ends up in traces)."""
     if not url or ("@" not in url and "?" not in url):
         return url
     parsed = httpx2.URL(url)

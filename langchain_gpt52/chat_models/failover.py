@@ -571,8 +571,8 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools as the members do (``BaseChatGPT52.bind_tools``: same formats, checks
-        and ``tool_choice`` values); every member receives the same tool definitions."""
+        """Bind tools as the members do (`BaseChatGPT52.bind_tools`: same formats, checks
+        and `tool_choice` values); every member receives the same tool definitions."""
         bound = self.models[0].bind_tools(
             tools,
             tool_choice=tool_choice,
@@ -597,7 +597,7 @@ class ChatGPT52Failover(GenerationFields, BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
-        """Structured output as on the members (``BaseChatGPT52.with_structured_output``)."""
+        """Structured output as on the members (`BaseChatGPT52.with_structured_output`)."""
         return BaseChatGPT52.with_structured_output(
             self,  # type: ignore[arg-type]
             schema,

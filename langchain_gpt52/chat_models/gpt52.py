@@ -1,4 +1,4 @@
-"""``ChatGPT52``: GPT-5.2 through any OpenAI-compatible endpoint."""
+"""`ChatGPT52`: GPT-5.2 through any OpenAI-compatible endpoint."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class ChatGPT52(BaseChatGPT52):
 
         # OpenAI itself: ChatGPT52(base_url="https://api.openai.com/v1", api_key="sk-...").
         # Here GPT52_BASE_URL / GPT52_API_KEY come from the environment and point at a
-        # gateway that serves GPT-5.2 as "openai/gpt-5-2" and documents ``max_tokens``.
+        # gateway that serves GPT-5.2 as "openai/gpt-5-2" and documents `max_tokens`.
         llm = ChatGPT52(model="openai/gpt-5-2", max_tokens=200, max_tokens_param="max_tokens")
         ```
 
@@ -158,7 +158,7 @@ class ChatGPT52(BaseChatGPT52):
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = Field(
         default="max_completion_tokens"
     )
-    """The body field for ``max_tokens``."""
+    """The body field for `max_tokens`."""
     use_responses_api: bool | None = None
     """Call the Responses API (`/responses`); unset: the catalog row decides."""
 

@@ -1,4 +1,4 @@
-"""``ChatOxen``: GPT-5.2 Chat through Oxen.ai (``gpt-5-2-chat-latest``)."""
+"""`ChatOxen`: GPT-5.2 Chat through Oxen.ai (`gpt-5-2-chat-latest`)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def structured_output(
     include_raw: bool,
     strict: bool | None,
 ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
-    """``model`` bound to produce ``schema`` and piped into the matching parser."""
+    """`model` bound to produce `schema` and piped into the matching parser."""
     is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
     tool = convert_to_openai_tool(schema, strict=strict) if schema is not None else None
     ls_format: dict[str, Any] = {"kwargs": {"method": method, "strict": strict}}
@@ -51,7 +51,7 @@ def structured_output(
             parallel_tool_calls=False,
             ls_structured_output_format=ls_format,
         )
-        # A refusal comes back as ``refusal`` text with no tool call: raise, not None.
+        # A refusal comes back as `refusal` text with no tool call: raise, not None.
         parser = (
             _PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
             if is_pydantic
@@ -77,7 +77,7 @@ def structured_output(
             response_format = {"type": "json_object"}
         bind_kwargs: dict[str, Any] = {"response_format": response_format}
         if schema is not None:
-            # langchain-core reads ``schema`` from this dict on every call (KeyError without).
+            # langchain-core reads `schema` from this dict on every call (KeyError without).
             bind_kwargs["ls_structured_output_format"] = ls_format
         llm = model.bind(**bind_kwargs)
         parser = (
@@ -99,9 +99,9 @@ def structured_output(
 
 
 def _ls_schema(schema: Any) -> Any:
-    """``schema`` as langchain-core's tracing metadata shows it, converted once.
+    """`schema` as langchain-core's tracing metadata shows it, converted once.
 
-    langchain-core runs ``convert_to_json_schema`` on ``ls_structured_output_format["schema"]``
+    langchain-core runs `convert_to_json_schema` on `ls_structured_output_format["schema"]`
     on every call (slow for a pydantic class, quick for a JSON-schema dict); handing it the
     converted dict gives the same metadata for less. Kept as given when conversion fails or is
     not idempotent, so langchain-core sees exactly what it would have.
@@ -135,7 +135,7 @@ class _RefusalAware:
     """Output-parser mixin: a refusal (or a reply cut before any output) raises first.
 
     Folded into the parser rather than chained before it: each extra step of a
-    ``RunnableSequence`` costs langchain-core plumbing on every call.
+    `RunnableSequence` costs langchain-core plumbing on every call.
     """
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:

@@ -1,9 +1,9 @@
-"""Run the provider emulator in the foreground: ``python -m langchain_gpt52.testing``
-(or ``python -m langchain_gpt52.emulator``).
+"""Run the provider emulator in the foreground: `python -m langchain_gpt52.testing`
+(or `python -m langchain_gpt52.emulator`).
 
-Prints exactly one line, the base URL (``http://127.0.0.1:<port>``), once the server listens, then
-serves until SIGINT or SIGTERM. AI/ML API clients use ``<url>/v1``, Oxen.ai clients
-``<url>/api/ai``.
+Prints exactly one line, the base URL (`http://127.0.0.1:<port>`), once the server listens, then
+serves until SIGINT or SIGTERM. AI/ML API clients use `<url>/v1`, Oxen.ai clients
+`<url>/api/ai`.
 """
 
 from __future__ import annotations

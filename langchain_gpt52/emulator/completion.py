@@ -1,7 +1,7 @@
-"""Answers as JSON: ``chat.completion`` bodies and ``chat.completion.chunk`` lists.
+"""Answers as JSON: `chat.completion` bodies and `chat.completion.chunk` lists.
 
 Provider-neutral: what a provider adds (ids, usage fields, cost, stream quirks) comes from its
-:class:`~langchain_gpt52.emulator.providers.base.EmulatedProvider` hooks.
+`langchain_gpt52.emulator.providers.base.EmulatedProvider` hooks.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def _call_id() -> str:
 def complete(
     provider: EmulatedProvider | str, body: dict[str, Any], settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Non-streaming ``chat.completion`` response JSON (``body`` already validated)."""
+    """Non-streaming `chat.completion` response JSON (`body` already validated)."""
     provider = _provider(provider)
     answer = _plan_for(provider, body, settings or Settings())
     count = _choice_count(body)
@@ -156,7 +156,7 @@ Event = tuple[dict[str, Any], dict[str, Any] | None, str | None]
 
 
 def _text_events(text: str, key: str, want_lp: bool, top: int) -> list[Event]:
-    """``delta.<key>`` pieces of ``text`` (``content`` or ``refusal``) with their logprobs."""
+    """`delta.<key>` pieces of `text` (`content` or `refusal`) with their logprobs."""
     other = "refusal" if key == "content" else "content"
     events: list[Event] = []
     position = 0
@@ -200,7 +200,7 @@ def _choice_events(answer: Plan, want_lp: bool, top: int) -> list[Event]:
 def stream_chunks(
     provider: EmulatedProvider | str, body: dict[str, Any], settings: Settings | None = None
 ) -> list[dict[str, Any]]:
-    """The ``chat.completion.chunk`` dicts of a streamed answer, in order."""
+    """The `chat.completion.chunk` dicts of a streamed answer, in order."""
     provider = _provider(provider)
     settings = settings or Settings()
     answer = _plan_for(provider, body, settings)

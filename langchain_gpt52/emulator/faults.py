@@ -1,17 +1,17 @@
 """One-shot misbehaviours the emulator can be told to show on its next chat-completions requests.
 
-A :class:`Fault` is plain data; the server (``server.py``) decides how to act it out. Faults fall
+A `Fault` is plain data; the server (`server.py`) decides how to act it out. Faults fall
 in two groups:
 
-* *replacements* answer the request themselves, whatever its body says: ``status``, ``html``,
-  ``reset``, ``malformed_json`` and ``respond``;
+* *replacements* answer the request themselves, whatever its body says: `status`, `html`,
+  `reset`, `malformed_json` and `respond`;
 * *modifiers* let the request be parsed, validated and answered as usual, then change how the answer
-  is delivered: ``invalid_utf8``, ``empty_choices``, ``null_choices``, ``cut_stream``,
-  ``truncated_sse``, ``no_done``, ``slow_first_byte`` and ``slow_chunks``. If the request is
-  rejected (bad JSON, validation error) the rejection is sent instead; ``slow_first_byte`` still
+  is delivered: `invalid_utf8`, `empty_choices`, `null_choices`, `cut_stream`,
+  `truncated_sse`, `no_done`, `slow_first_byte` and `slow_chunks`. If the request is
+  rejected (bad JSON, validation error) the rejection is sent instead; `slow_first_byte` still
   delays it.
 
-Every constructor takes ``times`` (default 1): the fault is queued that many times.
+Every constructor takes `times` (default 1): the fault is queued that many times.
 """
 
 from __future__ import annotations
@@ -108,8 +108,8 @@ class Fault:
         headers: dict[str, str] | None = None,
         times: int = 1,
     ) -> Fault:
-        """Answer with ``code`` and a provider-shaped error body (or ``body``: JSON data, or raw
-        ``bytes``/``str``), plus a ``Retry-After`` header when ``retry_after`` is given."""
+        """Answer with `code` and a provider-shaped error body (or `body`: JSON data, or raw
+        `bytes`/`str`), plus a `Retry-After` header when `retry_after` is given."""
         raw: bytes | None = None
         data: Any = None
         if isinstance(body, bytes):
@@ -131,7 +131,7 @@ class Fault:
 
     @staticmethod
     def html(code: int = 502, *, times: int = 1) -> Fault:
-        """Answer with a reverse proxy's ``text/html`` error page."""
+        """Answer with a reverse proxy's `text/html` error page."""
         return Fault("html", times=_check_times(times), code=_check_status(code))
 
     @staticmethod
@@ -141,7 +141,7 @@ class Fault:
 
     @staticmethod
     def malformed_json(code: int = 200, *, times: int = 1) -> Fault:
-        """Answer ``application/json`` whose body is truncated JSON."""
+        """Answer `application/json` whose body is truncated JSON."""
         return Fault("malformed_json", times=_check_times(times), code=_check_status(code))
 
     @staticmethod
@@ -155,11 +155,11 @@ class Fault:
         done: bool = True,
         times: int = 1,
     ) -> Fault:
-        """An exact scripted answer. ``sse`` wins over ``body``, which wins over ``json``.
+        """An exact scripted answer. `sse` wins over `body`, which wins over `json`.
 
-        ``sse`` items are dicts (JSON-encoded compactly) or raw strings, each sent as
-        ``data: <item>\\n\\n``; ``done`` appends ``data: [DONE]``. The content type defaults to
-        ``text/event-stream`` for ``sse`` and ``application/json`` otherwise; ``headers`` override.
+        `sse` items are dicts (JSON-encoded compactly) or raw strings, each sent as
+        `data: <item>\\n\\n`; `done` appends `data: [DONE]`. The content type defaults to
+        `text/event-stream` for `sse` and `application/json` otherwise; `headers` override.
         No provider headers are added.
         """
         return Fault(
@@ -177,23 +177,23 @@ class Fault:
 
     @staticmethod
     def invalid_utf8(*, times: int = 1) -> Fault:
-        """A 200 ``application/json`` answer whose message content holds invalid UTF-8 bytes
+        """A 200 `application/json` answer whose message content holds invalid UTF-8 bytes
         (for a stream request: the first content chunk does)."""
         return Fault("invalid_utf8", times=_check_times(times))
 
     @staticmethod
     def empty_choices(*, times: int = 1) -> Fault:
-        """A 200 completion with ``choices: []`` (for a stream request: every chunk's)."""
+        """A 200 completion with `choices: []` (for a stream request: every chunk's)."""
         return Fault("empty_choices", times=_check_times(times))
 
     @staticmethod
     def null_choices(*, times: int = 1) -> Fault:
-        """A 200 completion with ``choices: null`` (for a stream request: every chunk's)."""
+        """A 200 completion with `choices: null` (for a stream request: every chunk's)."""
         return Fault("null_choices", times=_check_times(times))
 
     @staticmethod
     def cut_stream(after: int = 2, *, times: int = 1) -> Fault:
-        """Send ``after`` real chunks, then close the connection without ending the HTTP body.
+        """Send `after` real chunks, then close the connection without ending the HTTP body.
 
         For a non-stream request: send the headers and half of the body, then close.
         """
@@ -201,22 +201,22 @@ class Fault:
 
     @staticmethod
     def truncated_sse(after: int = 2, *, times: int = 1) -> Fault:
-        """Send ``after`` chunks, then half a ``data:`` line, then end the HTTP body cleanly
-        (no ``[DONE]``). No effect on a non-stream request."""
+        """Send `after` chunks, then half a `data:` line, then end the HTTP body cleanly
+        (no `[DONE]`). No effect on a non-stream request."""
         return Fault("truncated_sse", times=_check_times(times), after=_check_count(after))
 
     @staticmethod
     def no_done(*, times: int = 1) -> Fault:
-        """End the stream at EOF without ``data: [DONE]``. No effect on a non-stream request."""
+        """End the stream at EOF without `data: [DONE]`. No effect on a non-stream request."""
         return Fault("no_done", times=_check_times(times))
 
     @staticmethod
     def slow_first_byte(seconds: float, *, times: int = 1) -> Fault:
-        """Sleep ``seconds`` before sending the response headers, then answer normally."""
+        """Sleep `seconds` before sending the response headers, then answer normally."""
         return Fault("slow_first_byte", times=_check_times(times), seconds=_check_seconds(seconds))
 
     @staticmethod
     def slow_chunks(seconds: float, *, times: int = 1) -> Fault:
-        """Sleep ``seconds`` between stream events (also before ``[DONE]``). No effect on a
+        """Sleep `seconds` between stream events (also before `[DONE]`). No effect on a
         non-stream request."""
         return Fault("slow_chunks", times=_check_times(times), seconds=_check_seconds(seconds))

@@ -10,7 +10,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def random_text(length: int) -> str:
-    """Random letters and digits (ids, ``obfuscation`` padding)."""
+    """Random letters and digits (ids, `obfuscation` padding)."""
     return "".join(_RNG.choices(_ALNUM, k=length))
 
 

@@ -53,7 +53,7 @@ def _encode(text: str) -> bytes:
 
 
 def body_record(raw: bytes, content_type: str) -> dict[str, Any]:
-    """A body as readable data: ``{"json": ...}``, ``{"events": [...]}`` or ``{"text": ...}``."""
+    """A body as readable data: `{"json": ...}`, `{"events": [...]}` or `{"text": ...}`."""
     if not raw:
         return {}
     text = _decode(raw)
@@ -73,7 +73,7 @@ def body_record(raw: bytes, content_type: str) -> dict[str, Any]:
 
 
 def body_bytes(record: dict[str, Any]) -> bytes:
-    """The raw body of a :func:`body_record`."""
+    """The raw body of a `body_record`."""
     if "json" in record:
         return json.dumps(record["json"], ensure_ascii=False, separators=(",", ":")).encode()
     if "events" in record:
@@ -148,7 +148,7 @@ def secret_forms(secrets: Iterable[str]) -> set[str]:
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """``value`` with every occurrence of each secret replaced, in strings at any depth."""
+    """`value` with every occurrence of each secret replaced, in strings at any depth."""
     secrets = sorted((s for s in secrets if s), key=len, reverse=True)
     if not secrets:
         return value
@@ -179,7 +179,7 @@ def headers_record(
 def request_record(
     method: str, url: str, target: str, headers: dict[str, str], raw: bytes
 ) -> dict[str, Any]:
-    """A request as data; ``target`` is the path with any query string."""
+    """A request as data; `target` is the path with any query string."""
     content_type = headers.get("content-type", "")
     return {
         "method": method,
@@ -212,7 +212,7 @@ def find(
     *,
     allow_repeats: bool = False,
 ) -> Interaction:
-    """The first unused recording matching ``request`` (the last used one with repeats allowed)."""
+    """The first unused recording matching `request` (the last used one with repeats allowed)."""
     for interaction in interactions:
         if not interaction.used and _matches(interaction.request, request, match_on):
             interaction.used = True

@@ -8,7 +8,7 @@ from typing import Any
 
 
 class RequestRejected(Exception):
-    """The provider would reject this request with ``status`` and ``body``."""
+    """The provider would reject this request with `status` and `body`."""
 
     status: int
     body: dict[str, Any]
@@ -20,7 +20,7 @@ class RequestRejected(Exception):
 
 
 def iso_now() -> str:
-    """UTC timestamp like ``2025-12-11T23:07:20.123Z`` (JavaScript ``toISOString``)."""
+    """UTC timestamp like `2025-12-11T23:07:20.123Z` (JavaScript `toISOString`)."""
     now = time.time()
     millis = int((now - int(now)) * 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}Z"
@@ -32,7 +32,7 @@ def is_number(value: Any) -> bool:
 
 
 def js_number(value: Any) -> str:
-    """A number as JavaScript prints it (``1.0`` -> ``1``)."""
+    """A number as JavaScript prints it (`1.0` -> `1`)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value) if is_number(value) else json.dumps(value)

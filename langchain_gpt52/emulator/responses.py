@@ -152,7 +152,7 @@ def body_issues(body: dict[str, Any]) -> list[Issue]:
 
 
 def validate(provider: EmulatedProvider, body: dict[str, Any], path: str) -> None:
-    """Raise ``RequestRejected`` as AI/ML API does for a bad Responses body."""
+    """Raise `RequestRejected` as AI/ML API does for a bad Responses body."""
     issues = body_issues(body)
     if issues:
         raise RequestRejected(400, validation_body(issues, path))
@@ -268,7 +268,7 @@ def _usage(chat_usage: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer(provider: EmulatedProvider, body: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """The ``response`` object answering a (valid) Responses body."""
+    """The `response` object answering a (valid) Responses body."""
     completion = complete(provider, chat_request(body), settings)
     choice = completion["choices"][0]
     message = choice["message"]
@@ -334,12 +334,12 @@ def answer(provider: EmulatedProvider, body: dict[str, Any], settings: Settings)
 
 
 def _pieces(text: str) -> list[str]:
-    """``text`` in the pieces the chat route streams it in (a few tokens each)."""
+    """`text` in the pieces the chat route streams it in (a few tokens each)."""
     return [piece for piece, _ in text_pieces(text)] or [""]
 
 
 def _item_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
-    """The events that stream one output item, from ``output_item.added`` to ``.done``."""
+    """The events that stream one output item, from `output_item.added` to `.done`."""
     kind = item["type"]
     base = {"item_id": item["id"], "output_index": index}
     empty = dict(item, status="in_progress")
@@ -415,7 +415,7 @@ def _item_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
 
 
 def events(response: dict[str, Any]) -> list[bytes]:
-    """The SSE events of a streamed ``response``, each ``event: <type>`` + ``data: <json>``."""
+    """The SSE events of a streamed `response`, each `event: <type>` + `data: <json>`."""
     pending = dict(response, status="in_progress", output=[], usage=None, incomplete_details=None)
     pending.pop("meta", None)
     found: list[dict[str, Any]] = [

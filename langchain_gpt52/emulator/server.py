@@ -1,13 +1,13 @@
 """A loopback HTTP/1.1 server that behaves like the AI/ML API and Oxen.ai chat endpoints.
 
-The network side is a small server on ``asyncio.start_server`` and ``h11`` (which httpx already
+The network side is a small server on `asyncio.start_server` and `h11` (which httpx already
 depends on through httpcore), so the emulator needs no web framework and keeps full control over the
 bytes on the wire: it can delay the first byte, cut a stream mid-way or reset the TCP connection.
-What a reply *says* comes from the pure functions in ``completion`` and the provider modules under
-``providers/``; this module decides routing, auth, credits, faults and framing, and never tests a
+What a reply *says* comes from the pure functions in `completion` and the provider modules under
+`providers/`; this module decides routing, auth, credits, faults and framing, and never tests a
 provider's name.
 
-:class:`Emulator` runs the server on its own event loop in a daemon thread, so synchronous and
+`Emulator` runs the server on its own event loop in a daemon thread, so synchronous and
 asynchronous tests (on any event loop) can use it alike.
 """
 
@@ -103,8 +103,8 @@ _HTML_PAGE = (
 class RecordedRequest:
     """One request as the emulator received it.
 
-    ``path`` is the request target as sent (including any query string); ``headers`` has lower-cased
-    names (repeated headers joined with ``", "``); ``json`` is the parsed body, or ``None`` when the
+    `path` is the request target as sent (including any query string); `headers` has lower-cased
+    names (repeated headers joined with `", "`); `json` is the parsed body, or `None` when the
     body is empty or not JSON.
     """
 
@@ -162,7 +162,7 @@ def _merge_headers(
 
 
 def _inject_invalid_utf8(obj: Any, holder: dict[str, Any], key: str, *, sort: bool) -> bytes:
-    """Encode ``obj`` with invalid UTF-8 bytes placed at the start of ``holder[key]``."""
+    """Encode `obj` with invalid UTF-8 bytes placed at the start of `holder[key]`."""
     original = holder.get(key)
     holder[key] = _UTF8_MARKER
     encoded = _dumps(obj, sort=sort)
@@ -171,7 +171,7 @@ def _inject_invalid_utf8(obj: Any, holder: dict[str, Any], key: str, *, sort: bo
 
 
 def _first_choice_part(obj: Any, part: str) -> dict[str, Any] | None:
-    """``obj["choices"][0][part]`` when it is a dict, else ``None``."""
+    """`obj["choices"][0][part]` when it is a dict, else `None`."""
     if not isinstance(obj, dict):
         return None
     choices = obj.get("choices")
@@ -201,7 +201,7 @@ def _reset_connection(writer: asyncio.StreamWriter) -> None:
 
 
 class _HTTPServer:
-    """Serves an :data:`_App` over HTTP/1.1 with keep-alive, chunked streams and faults."""
+    """Serves an `_App` over HTTP/1.1 with keep-alive, chunked streams and faults."""
 
     def __init__(self, app: _App, on_error: Callable[[str], None]) -> None:
         self._app = app
@@ -315,7 +315,7 @@ class _HTTPServer:
     async def _write_reply(
         self, conn: h11.Connection, writer: asyncio.StreamWriter, reply: _Reply, *, head_only: bool
     ) -> bool:
-        """Send ``reply``; True when the HTTP message was completed normally."""
+        """Send `reply`; True when the HTTP message was completed normally."""
         if reply.delay_first > 0:
             await asyncio.sleep(reply.delay_first)
         if reply.abort:
@@ -392,27 +392,27 @@ class _HTTPServer:
 class Emulator:
     """A loopback emulator of the AI/ML API and Oxen.ai chat endpoints.
 
-    Use it as a context manager (sync or async) or call :meth:`start` and :meth:`stop`. The server
+    Use it as a context manager (sync or async) or call `start` and `stop`. The server
     runs on its own event loop in a daemon thread; every public method is thread-safe.
 
-    ``api_key=None`` accepts any non-empty bearer token. ``credits`` is the balance of the
-    providers that bill credits (AI/ML API; ``None``: unlimited): every answered chat request of
+    `api_key=None` accepts any non-empty bearer token. `credits` is the balance of the
+    providers that bill credits (AI/ML API; `None`: unlimited): every answered chat request of
     such a provider deducts the credits it reports, and at zero or below requests get the
     provider's out-of-credits error.
-    ``chunk_delay`` pauses that many seconds between streamed chunks (0: none; the CLI uses 0.02
-    so a terminal shows the answer arriving). ``reasoning_content`` scripts a reasoning text for
-    every answer (``message.reasoning_content`` and ``delta.reasoning_content`` pieces).
+    `chunk_delay` pauses that many seconds between streamed chunks (0: none; the CLI uses 0.02
+    so a terminal shows the answer arriving). `reasoning_content` scripts a reasoning text for
+    every answer (`message.reasoning_content` and `delta.reasoning_content` pieces).
     Each provider's own options are keyword arguments (and attributes) named
-    ``<provider>_<option>``, declared by the options dataclass of its module under
-    ``emulator/providers/``: ``aimlapi_done_marker=False`` ends AI/ML API streams without
-    ``data: [DONE]``; ``aimlapi_unrequested_usage=True`` sends AI/ML API's usage chunk even when
-    not asked for; ``oxen_schema_key`` (``"json_request_schema"``, ``"request_schema"`` or
-    ``None`` for a null schema) shapes Oxen's model bodies, which the real service sends either
+    `<provider>_<option>`, declared by the options dataclass of its module under
+    `emulator/providers/`: `aimlapi_done_marker=False` ends AI/ML API streams without
+    `data: [DONE]`; `aimlapi_unrequested_usage=True` sends AI/ML API's usage chunk even when
+    not asked for; `oxen_schema_key` (`"json_request_schema"`, `"request_schema"` or
+    `None` for a null schema) shapes Oxen's model bodies, which the real service sends either
     way.
-    ``cassette`` (a file written by ``langchain_gpt52.testing.Cassette``) makes the chat routes
+    `cassette` (a file written by `langchain_gpt52.testing.Cassette`) makes the chat routes
     answer with the recorded responses instead (matched on method, path and body; the last match
-    is repeated once all are used), paced by ``chunk_delay`` or the mean recorded delay.
-    ``max_recorded`` bounds :attr:`requests` (oldest dropped; ``None``: no bound).
+    is repeated once all are used), paced by `chunk_delay` or the mean recorded delay.
+    `max_recorded` bounds `requests` (oldest dropped; `None`: no bound).
     """
 
     def __init__(
@@ -441,7 +441,7 @@ class Emulator:
             provider_options=provider_options(options),
         )
         self._initial = (api_key, credits, self.settings.copy())
-        #: recorded interactions served instead of the fake model (``cassette=``)
+        #: recorded interactions served instead of the fake model (`cassette=`)
         self._recordings: list[Interaction] | None = (
             None if cassette is None else load(Path(cassette))
         )
@@ -463,7 +463,7 @@ class Emulator:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        """Start serving (no-op if already running); returns ``self``."""
+        """Start serving (no-op if already running); returns `self`."""
         with self._lifecycle:
             if self._thread is not None and self._thread.is_alive():
                 return self
@@ -564,15 +564,15 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """``http://<host>:<port>`` of the running server."""
+        """`http://<host>:<port>` of the running server."""
         if self._url is None:
             raise RuntimeError("the emulator has not been started; call start() first")
         return self._url
 
     def __getattr__(self, name: str) -> Any:
-        """``<provider>_base_url`` (``aimlapi_base_url``, ``oxen_base_url``: see
-        :meth:`base_url`) or a provider option ``<provider>_<option>``
-        (``aimlapi_done_marker``, ...)."""
+        """`<provider>_base_url` (`aimlapi_base_url`, `oxen_base_url`: see
+        `base_url`) or a provider option `<provider>_<option>`
+        (`aimlapi_done_marker`, ...)."""
         route, _, rest = name.rpartition("_base_url")
         if not rest and route in PROVIDERS:
             return self.base_url(route)
@@ -602,7 +602,7 @@ class Emulator:
 
     @property
     def reasoning_content(self) -> str | None:
-        """The scripted reasoning text of every answer (``None``: no reasoning text)."""
+        """The scripted reasoning text of every answer (`None`: no reasoning text)."""
         return self.settings.reasoning_content
 
     @reasoning_content.setter
@@ -610,7 +610,7 @@ class Emulator:
         self.settings.reasoning_content = value
 
     def base_url(self, route: str) -> str:
-        """The base URL a client of provider ``route`` (``"aimlapi"``, ``"oxen"``) uses."""
+        """The base URL a client of provider `route` (`"aimlapi"`, `"oxen"`) uses."""
         return self.url + self._route(route).prefix
 
     @staticmethod
@@ -638,14 +638,14 @@ class Emulator:
 
     @property
     def credits(self) -> float | None:
-        """The remaining credit balance of the providers that bill credits (``None``:
+        """The remaining credit balance of the providers that bill credits (`None`:
         unlimited)."""
         with self._lock:
             return self._credits
 
     @property
     def pending_faults(self) -> list[tuple[str | None, Fault]]:
-        """Queued faults not yet consumed, as ``(route, fault)`` pairs in consumption order."""
+        """Queued faults not yet consumed, as `(route, fault)` pairs in consumption order."""
         with self._lock:
             return list(self._queue)
 
@@ -656,7 +656,7 @@ class Emulator:
             return list(self._errors)
 
     def enqueue(self, *faults: Fault, route: str | None = None) -> None:
-        """Queue one-shot faults for the next chat-completions requests (of ``route``, or any)."""
+        """Queue one-shot faults for the next chat-completions requests (of `route`, or any)."""
         if route is not None:
             self._route(route)
         for fault in faults:
@@ -757,7 +757,7 @@ class Emulator:
     def _tagged(
         self, provider: EmulatedProvider, reply: _Reply, request_headers: dict[str, str]
     ) -> _Reply:
-        """``reply`` with the provider's ``ETag``, or a 304 when the request already holds it."""
+        """`reply` with the provider's `ETag`, or a 304 when the request already holds it."""
         tag = provider.etag(reply.body)
         if tag is None:
             return reply
@@ -1045,7 +1045,7 @@ class Emulator:
         parsed: dict[str, Any],
         fault: Fault | None,
     ) -> _Reply:
-        """The Responses API route (``emulator/responses.py``): a response or its events."""
+        """The Responses API route (`emulator/responses.py`): a response or its events."""
         try:
             responses.validate(provider, parsed, path)
         except RequestRejected as rejected:

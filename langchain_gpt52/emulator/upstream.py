@@ -21,7 +21,7 @@ from .rejection import RequestRejected, js_number
 
 
 def tool_names(body: dict[str, Any]) -> list[str]:
-    """The function names of ``body["tools"]``."""
+    """The function names of `body["tools"]`."""
     names: list[str] = []
     tools = body.get("tools")
     if isinstance(tools, list):
@@ -33,7 +33,7 @@ def tool_names(body: dict[str, Any]) -> list[str]:
 
 
 def upstream_checks(body: dict[str, Any], reject: Callable[[str], RequestRejected]) -> None:
-    """``tool_choice`` needs ``tools`` and must name one of them; ``reject`` builds the 400."""
+    """`tool_choice` needs `tools` and must name one of them; `reject` builds the 400."""
     choice = body.get("tool_choice")
     if choice is not None and not body.get("tools"):
         raise reject(

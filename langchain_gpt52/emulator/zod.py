@@ -1,6 +1,6 @@
 """Zod-style validation issues (the library AI/ML API validates request bodies with).
 
-:class:`Zod` collects ``{code, path, message, ...}`` issues the way zod reports them; a
+`Zod` collects `{code, path, message, ...}` issues the way zod reports them; a
 provider module describes its schema with it.
 """
 
@@ -157,7 +157,7 @@ class Zod:
 
     # ---- content shapes ----
     def text_parts(self, value: Any, path: PathT, extra_types: tuple[str, ...] = ()) -> None:
-        """``string | array<{type:"text", text} | extra part types>``."""
+        """`string | array<{type:"text", text} | extra part types>`."""
         if isinstance(value, str):
             return
         if not isinstance(value, list):

@@ -20,7 +20,7 @@ GPT52_PRO_PRICE = Price(input=21.0, cached_input=21.0, output=168.0)
 """GPT-5.2 pro upstream list price per 1M tokens; no cached-input price is published, so
 cached tokens count at the input rate."""
 RESPONSES_MIN_OUTPUT_TOKENS = 16
-"""The Responses API's minimum ``max_output_tokens``."""
+"""The Responses API's minimum `max_output_tokens`."""
 
 OPENAI_PARAMS: dict[str, Param] = {
     "temperature": Param(0, 2),

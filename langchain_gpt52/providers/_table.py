@@ -1,6 +1,6 @@
-"""``docs/parameters.md``, rendered from the descriptors and the catalog.
+"""`docs/parameters.md`, rendered from the descriptors and the catalog.
 
-Regenerate with ``python -m langchain_gpt52.providers._table > docs/parameters.md``.
+Regenerate with `python -m langchain_gpt52.providers._table > docs/parameters.md`.
 """
 
 from __future__ import annotations

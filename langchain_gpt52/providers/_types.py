@@ -41,10 +41,10 @@ class Param:
     pattern: str | None = None
     """A string field: the regular expression its whole value must match (length included)."""
     pattern_text: str = ""
-    """``pattern`` in words, for the error message."""
+    """`pattern` in words, for the error message."""
 
     def problem(self, value: Any) -> str | None:
-        """Why ``value`` is invalid for this field, or None (a bare ``Param()``: any value)."""
+        """Why `value` is invalid for this field, or None (a bare `Param()`: any value)."""
         if self.pattern is not None:
             if isinstance(value, str) and re.fullmatch(self.pattern, value):
                 return None
@@ -78,17 +78,17 @@ class UpstreamRule:
     """A rule only the upstream model is known to apply (the provider does not document it)."""
 
     def broken_by(self, params: Mapping[str, Any], row: ModelRow) -> str | None:
-        """A one-line hint naming the rule when ``params`` break it, else None."""
+        """A one-line hint naming the rule when `params` break it, else None."""
         raise NotImplementedError
 
     def describe(self) -> str:
-        """The rule in a few words (for ``docs/parameters.md``)."""
+        """The rule in a few words (for `docs/parameters.md`)."""
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
 class OnlyDefault(UpstreamRule):
-    """The model accepts only the default value of ``param``."""
+    """The model accepts only the default value of `param`."""
 
     param: str
     default: Any
@@ -108,7 +108,7 @@ class OnlyDefault(UpstreamRule):
 
 @dataclass(frozen=True)
 class EffortIn(UpstreamRule):
-    """The model accepts only these ``reasoning_effort`` values."""
+    """The model accepts only these `reasoning_effort` values."""
 
     efforts: tuple[str, ...]
 
@@ -130,7 +130,7 @@ _SAMPLING = ("temperature", "top_p", "logprobs", "top_logprobs")
 
 @dataclass(frozen=True)
 class SamplingNeedsNoReasoning(UpstreamRule):
-    """Sampling parameters are accepted only with ``reasoning_effort`` unset or ``"none"``."""
+    """Sampling parameters are accepted only with `reasoning_effort` unset or `"none"`."""
 
     def describe(self) -> str:
         return "sampling (" + ", ".join(_SAMPLING) + ") only with `reasoning_effort` none"
@@ -161,7 +161,7 @@ class ModelRow:
     context_window: int | None
     max_output_tokens: int | None
     efforts: tuple[str, ...] | None
-    """``reasoning_effort`` values this provider documents for the model (others refused)."""
+    """`reasoning_effort` values this provider documents for the model (others refused)."""
     default_effort: str | None
     price: Price | None
     source: str
@@ -170,10 +170,10 @@ class ModelRow:
     upstream: tuple[UpstreamRule, ...] = ()
     """Rules known only upstream: sent as given, named in the error if the provider says 400."""
     endpoint: Endpoint = "chat"
-    """Which API serves the model: ``"chat"`` (`/chat/completions`) or ``"responses"``."""
+    """Which API serves the model: `"chat"` (`/chat/completions`) or `"responses"`."""
     params: Mapping[str, Param] | None = None
     """The request fields this model's own schema documents (None: the provider's), by
-    parameter name (``max_tokens``, ``reasoning_effort``, ...) whatever the wire name."""
+    parameter name (`max_tokens`, `reasoning_effort`, ...) whatever the wire name."""
 
     @property
     def chat_completions(self) -> bool:
@@ -209,7 +209,7 @@ class Provider:
     """
 
     name: str
-    """Human name used in errors, e.g. ``"AI/ML API"``."""
+    """Human name used in errors, e.g. `"AI/ML API"`."""
     ls_provider: str
     key_env: str
     base_url_env: str
@@ -234,7 +234,7 @@ class Provider:
     """`response_metadata` key of a cost figure -> USD per unit, most exact first (the
     provider's own figure wins over the price table)."""
     cost_headers: Mapping[str, str] = field(default_factory=dict)
-    """Response header -> ``response_metadata`` key of the call's cost."""
+    """Response header -> `response_metadata` key of the call's cost."""
     status_hints: Mapping[int, str] = field(default_factory=dict)
     """What an error status means on this provider (for the error mapping)."""
     failover_statuses: Mapping[int, str] = field(default_factory=lambda: dict(FAILOVER_STATUSES))
@@ -244,7 +244,7 @@ class Provider:
     models_route: str | None = None
     """The provider's model-list route relative to the base URL, query included (None: none)."""
     model_route: str | None = None
-    """One model's details route (``{model}`` is the model id); it may answer with a list
+    """One model's details route (`{model}` is the model id); it may answer with a list
     holding the model (a list route filtered by id)."""
     models_key: bool = True
     """Whether the models routes need the API key (False: a keyless instance may list them)."""
@@ -252,8 +252,8 @@ class Provider:
     """Reads one model object of the provider's models routes (None: the common shape,
     `model_details.parse_model`)."""
     client_request_id: Param = Param(pattern=r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
-    """What the provider documents for a caller's own request id (``client_request_id=``), sent
-    in ``client_request_id_header``; by default any text an HTTP header can carry."""
+    """What the provider documents for a caller's own request id (`client_request_id=`), sent
+    in `client_request_id_header`; by default any text an HTTP header can carry."""
     client_request_id_header: str = "X-Client-Request-Id"
     usage_logs_route: str | None = None
     """The provider's request-log route (absolute path on the API host), when it has one."""
@@ -268,19 +268,19 @@ class Provider:
 
     @property
     def send_stop(self) -> bool:
-        """Whether ``stop`` is sent (it is enforced client-side either way)."""
+        """Whether `stop` is sent (it is enforced client-side either way)."""
         return not self.strict_schema or "stop" in self.params
 
     def params_for(self, row: ModelRow | None) -> Mapping[str, Param]:
-        """The request fields documented for ``row`` (the provider's when it has none)."""
+        """The request fields documented for `row` (the provider's when it has none)."""
         return row.params if row is not None and row.params is not None else self.params
 
     def sends_stop(self, row: ModelRow | None) -> bool:
-        """Whether ``stop`` is sent for ``row`` on Chat Completions."""
+        """Whether `stop` is sent for `row` on Chat Completions."""
         return not self.strict_schema or "stop" in self.params_for(row)
 
     def row(self, model: str) -> ModelRow | None:
-        """The catalog row of ``model``, or None for an id not in the catalog."""
+        """The catalog row of `model`, or None for an id not in the catalog."""
         for row in self.models:
             if row.model == model:
                 return row

@@ -96,7 +96,7 @@ _ROUTER = "AI/ML API chat schema, 2026-07 (" + _DOCS + "/text-models-llm/openai/
 _RESPONSES = "AI/ML API Responses schema (" + _DOCS + "/text-models-llm/OpenAI/{file})"
 
 # The 2026-07 chat schemas of openai/gpt-5.2-pro and openai/gpt-5.2-chat (router-style), field
-# by field as written; ``max_completion_tokens`` arrives here as ``max_tokens``.
+# by field as written; `max_completion_tokens` arrives here as `max_tokens`.
 _ROUTER_PARAMS: dict[str, Param] = {
     "max_tokens": Param(1, None, number=True),
     "temperature": Param(0, 2),
@@ -141,8 +141,8 @@ _ROUTER_PARAMS: dict[str, Param] = {
 }
 
 # The Responses schemas of openai/gpt-5-2-pro and openai/gpt-5-2-codex, by parameter name:
-# ``max_tokens`` is sent as ``max_output_tokens``, ``response_format`` as ``text.format``,
-# ``reasoning_effort`` as ``reasoning.effort``, ``reasoning_summary`` as ``reasoning.summary``.
+# `max_tokens` is sent as `max_output_tokens`, `response_format` as `text.format`,
+# `reasoning_effort` as `reasoning.effort`, `reasoning_summary` as `reasoning.summary`.
 _RESPONSES_PARAMS: dict[str, Param] = {
     "max_tokens": Param(RESPONSES_MIN_OUTPUT_TOKENS, None, integer=True),
     "parallel_tool_calls": Param(boolean=True),

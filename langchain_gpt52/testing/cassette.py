@@ -154,7 +154,7 @@ class Cassette:
         return http.Client(transport=sync_transport(self, self._transport), **kwargs)
 
     def async_client(self, flavour: Flavour = "httpx", **kwargs: Any) -> Any:
-        """The async twin of :meth:`client`."""
+        """The async twin of `client`."""
         http = _library(flavour)
         _, async_transport = _transports(http)
         return http.AsyncClient(transport=async_transport(self, self._async_transport), **kwargs)
@@ -176,7 +176,7 @@ class Cassette:
         return secret_forms(found)
 
     def replay(self, request: dict[str, Any]) -> Interaction:
-        """The recording answering ``request`` (raises :class:`CassetteMismatch`)."""
+        """The recording answering `request` (raises `CassetteMismatch`)."""
         return find(self.interactions, request, self.match_on, allow_repeats=self.allow_repeats)
 
     def _store(

@@ -4,12 +4,12 @@ Installing langchain-gpt52 registers this module with pytest (a `pytest11` entry
 they are available in every test. With plugin autoloading off (`PYTEST_DISABLE_PLUGIN_AUTOLOAD`),
 load them from a `conftest.py` with `pytest_plugins = ["langchain_gpt52.testing.pytest_plugin"]`.
 
-* ``emulator_session``: one started :class:`~langchain_gpt52.testing.Emulator` for the session.
-* ``emulator``: that same emulator after :meth:`~langchain_gpt52.testing.Emulator.reset`, so each
+* `emulator_session`: one started `langchain_gpt52.testing.Emulator` for the session.
+* `emulator`: that same emulator after `langchain_gpt52.testing.Emulator.reset`, so each
   test starts with no queued faults, no recorded requests and the initial key, credits and options.
-* ``cassette``: a :class:`~langchain_gpt52.testing.Cassette` saved when the test ends. Its file is
-  ``cassettes/<test name>.json`` beside the test module, or the path (relative to the test
-  module) and keyword arguments of ``@pytest.mark.cassette("name.json", mode="replay", ...)``.
+* `cassette`: a `langchain_gpt52.testing.Cassette` saved when the test ends. Its file is
+  `cassettes/<test name>.json` beside the test module, or the path (relative to the test
+  module) and keyword arguments of `@pytest.mark.cassette("name.json", mode="replay", ...)`.
 """
 
 from __future__ import annotations

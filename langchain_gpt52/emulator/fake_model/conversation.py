@@ -28,7 +28,7 @@ class ContentInfo:
 
 
 def read_content(content: Any) -> ContentInfo:
-    """Read a message ``content`` (string, list of parts, or null)."""
+    """Read a message `content` (string, list of parts, or null)."""
     info = ContentInfo()
     if isinstance(content, str):
         info.text = content

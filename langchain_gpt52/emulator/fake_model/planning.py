@@ -1,7 +1,7 @@
 """Reply planning: what the fake model answers to a request (content, refusal or tool calls).
 
 The plan is provider-neutral; a provider contributes only its reasoning-token budget, its default
-output cap and whether ``stop`` reaches the model.
+output cap and whether `stop` reaches the model.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from .tool_calls import ToolCall, tool_calls
 
 @dataclass
 class Plan:
-    """One answer: ``content`` or ``refusal`` or ``tool_calls``, with its hidden reasoning."""
+    """One answer: `content` or `refusal` or `tool_calls`, with its hidden reasoning."""
 
     content: str | None
     refusal: str | None
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str = "stop"
     reasoning_tokens: int = 0
-    #: scripted reasoning text (``reasoning_content``); counted in ``reasoning_tokens``
+    #: scripted reasoning text (`reasoning_content`); counted in `reasoning_tokens`
     reasoning: str | None = None
 
     def completion_tokens(self) -> int:
@@ -77,7 +77,7 @@ def _stop_list(body: dict[str, Any]) -> list[str]:
 
 
 def output_cap(body: dict[str, Any]) -> int | None:
-    """The smaller of ``max_tokens`` and ``max_completion_tokens`` (``None``: neither is set)."""
+    """The smaller of `max_tokens` and `max_completion_tokens` (`None`: neither is set)."""
     caps = [
         max(int(value), 0)
         for value in (body.get("max_tokens"), body.get("max_completion_tokens"))
@@ -87,7 +87,7 @@ def output_cap(body: dict[str, Any]) -> int | None:
 
 
 def plan(body: dict[str, Any], rules: ModelRules) -> Plan:
-    """The answer to a validated request ``body``."""
+    """The answer to a validated request `body`."""
     messages = body.get("messages")
     conv = read_conversation(messages if isinstance(messages, list) else [])
     effort = body.get("reasoning_effort")

@@ -225,13 +225,13 @@ class ValueBuilder:
 
 
 def schema_instance(schema: dict[str, Any], text: str) -> Any:
-    """A JSON value valid against ``schema`` with strings drawn from ``text``."""
+    """A JSON value valid against `schema` with strings drawn from `text`."""
     values = TextValues(text, schema_property_names(schema), for_tool=False)
     return ValueBuilder(schema, values, fill_optional=True).build(schema)
 
 
 def json_object_reply(text: str) -> dict[str, Any]:
-    """``json_object`` mode: keys the prompt asks for (quoted identifiers), else ``answer``."""
+    """`json_object` mode: keys the prompt asks for (quoted identifiers), else `answer`."""
     keys: list[str] = []
     lowered = text.lower()
     if "key" in lowered or "field" in lowered or "json" in lowered or "propert" in lowered:

@@ -12,19 +12,19 @@ _TOKEN_RE = re.compile(r"\s?[^\W\d_]{1,6}|\s?\d{1,3}|\s?[^\w\s]|\s+|_|\d")
 
 
 def tokenize(text: str) -> list[str]:
-    """Split ``text`` into emulator tokens (their concatenation is ``text``)."""
+    """Split `text` into emulator tokens (their concatenation is `text`)."""
     return _TOKEN_RE.findall(text)
 
 
 def count_tokens(text: str) -> int:
-    """Number of emulator tokens in ``text`` (see :func:`tokenize`)."""
+    """Number of emulator tokens in `text` (see `tokenize`)."""
     if not text:
         return 0
     return len(_TOKEN_RE.findall(text))
 
 
 def truncate_tokens(text: str, limit: int) -> str:
-    """The first ``limit`` tokens of ``text``."""
+    """The first `limit` tokens of `text`."""
     if limit <= 0:
         return ""
     return "".join(tokenize(text)[:limit])

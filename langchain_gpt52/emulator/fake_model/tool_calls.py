@@ -72,7 +72,7 @@ def _named_groups(text: str, mentioned: list[tuple[int, str]], names: list[str])
 
 
 def _choose_calls(body: dict[str, Any], conv: Conversation) -> list[_Planned]:
-    """The tool calls that may be made now, in order (see :func:`_tool_calls`)."""
+    """The tool calls that may be made now, in order (see `_tool_calls`)."""
     tools = [t for t in body.get("tools") or [] if tool_name(t)]
     if not tools:
         return []
@@ -181,10 +181,10 @@ def tool_arguments(
     context: str = "",
     pool: NumberPool | None = None,
 ) -> dict[str, Any]:
-    """Arguments for a tool call built from the tool's parameter schema and ``text``.
+    """Arguments for a tool call built from the tool's parameter schema and `text`.
 
-    ``context`` is the whole user text (fallback, see :class:`TextValues`); a shared
-    ``pool`` hands out numbers across calls and counts the ones missing in ``pool.short``.
+    `context` is the whole user text (fallback, see `TextValues`); a shared
+    `pool` hands out numbers across calls and counts the ones missing in `pool.short`.
     """
     names = schema_property_names(parameters) | reserved
     values = TextValues(text, names, for_tool=True, context=context, pool=pool)

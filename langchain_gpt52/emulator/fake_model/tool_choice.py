@@ -151,7 +151,7 @@ def _is_ident_char(ch: str) -> bool:
 
 
 def find_mentions(text: str, name: str) -> list[int]:
-    """Start offsets where tool ``name`` appears in ``text`` as a whole identifier."""
+    """Start offsets where tool `name` appears in `text` as a whole identifier."""
     if not name:
         return []
     out: list[int] = []
@@ -168,7 +168,7 @@ def find_mentions(text: str, name: str) -> list[int]:
 
 
 def tool_name(tool: Any) -> str:
-    """Function name of a ``tools[]`` entry ('' if absent)."""
+    """Function name of a `tools[]` entry ('' if absent)."""
     if isinstance(tool, dict):
         fn = tool.get("function")
         if isinstance(fn, dict) and isinstance(fn.get("name"), str):
@@ -177,14 +177,14 @@ def tool_name(tool: Any) -> str:
 
 
 def tool_parameters(tool: Any) -> dict[str, Any]:
-    """JSON schema of a ``tools[]`` entry's parameters ({} if absent)."""
+    """JSON schema of a `tools[]` entry's parameters ({} if absent)."""
     fn = tool.get("function") if isinstance(tool, dict) else None
     params = fn.get("parameters") if isinstance(fn, dict) else None
     return params if isinstance(params, dict) else {}
 
 
 def named_tools(text: str, tools: list[Any]) -> list[tuple[int, str]]:
-    """(position, name) of tools named in ``text``, in order of first mention."""
+    """(position, name) of tools named in `text`, in order of first mention."""
     found: list[tuple[int, str]] = []
     for tool in tools:
         name = tool_name(tool)
@@ -204,7 +204,7 @@ def named_tools(text: str, tools: list[Any]) -> list[tuple[int, str]]:
 
 
 def best_word_match(text: str, tools: list[Any]) -> tuple[str, int]:
-    """The tool whose name/description words best overlap ``text`` and its score."""
+    """The tool whose name/description words best overlap `text` and its score."""
     words = text_words(text)
     best_name, best_score = "", 0
     for tool in tools:
@@ -225,10 +225,10 @@ def asks_for_tool(text: str) -> bool:
 
 
 def covered_tools(text: str, tools: list[Any]) -> list[tuple[int, str]]:
-    """(position, name) of the tools all of whose name words occur in ``text``.
+    """(position, name) of the tools all of whose name words occur in `text`.
 
-    ``get_weather`` is covered by "what's the weather", ``get_current_weather`` is not
-    (no "current"); names made only of stop words (``get``) cover nothing. Ordered by the
+    `get_weather` is covered by "what's the weather", `get_current_weather` is not
+    (no "current"); names made only of stop words (`get`) cover nothing. Ordered by the
     first occurrence of one of the tool's name words.
     """
     first: dict[str, int] = {}

@@ -44,7 +44,7 @@ def prompt_tokens(body: dict[str, Any]) -> int:
 
 
 def cached_tokens_for(prompt: int) -> int:
-    """Emulated prompt-cache hits: the longest ``1024 + 128*k`` prefix below ``prompt``."""
+    """Emulated prompt-cache hits: the longest `1024 + 128*k` prefix below `prompt`."""
     if prompt <= 1024:
         return 0
     return 1024 + ((prompt - 1025) // 128) * 128

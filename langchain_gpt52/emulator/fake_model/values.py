@@ -111,7 +111,7 @@ def _human(name: str) -> str:
 
 
 def _is_abbreviation(word: str) -> bool:
-    """``St.``/``Mt.``/``Dr.``/``Mrs.`` or an initialism such as ``D.C.``."""
+    """`St.`/`Mt.`/`Dr.`/`Mrs.` or an initialism such as `D.C.`."""
     return _ABBREV_RE.match(word) is not None
 
 
@@ -134,7 +134,7 @@ def _capitalized_phrases(text: str) -> list[str]:
     """Runs of capitalized words that do not start a sentence (proper-noun guesses).
 
     A word ending in "." ends its phrase and the next word starts a sentence, except
-    after an abbreviation (``St. Louis``, ``Mt. Everest``); an abbreviation may start a
+    after an abbreviation (`St. Louis`, `Mt. Everest`); an abbreviation may start a
     phrase even at the start of a sentence.
     """
     phrases: list[str] = []
@@ -176,7 +176,7 @@ def _capitalized_phrases(text: str) -> list[str]:
 
 
 def _leading_capitalized(phrase: str) -> str:
-    """The capitalized run at the start of ``phrase`` ('' if it starts lowercase).
+    """The capitalized run at the start of `phrase` ('' if it starts lowercase).
 
     The run stops after a word ending in "." unless it is an abbreviation, so "Lyon.
     Finally ..." gives "Lyon" and "St. Louis" stays whole.
@@ -201,7 +201,7 @@ def _leading_capitalized(phrase: str) -> str:
 
 
 def place_in(text: str, reserved: set[str] | frozenset[str] = frozenset()) -> str:
-    """The first capitalized phrase right after "in/at/near/from/to/for" in ``text``."""
+    """The first capitalized phrase right after "in/at/near/from/to/for" in `text`."""
     for match in _PLACE_PREP_RE.finditer(text):
         place = _leading_capitalized(text[match.end() :])
         if place and place.lower() not in reserved:
@@ -210,7 +210,7 @@ def place_in(text: str, reserved: set[str] | frozenset[str] = frozenset()) -> st
 
 
 def numbers_in(text: str) -> list[float]:
-    """The numbers of ``text`` in order (ints stay ints)."""
+    """The numbers of `text` in order (ints stay ints)."""
     return [float(raw) if "." in raw else int(raw) for raw in _NUMBER_RE.findall(text)]
 
 
@@ -237,8 +237,8 @@ class NumberPool:
 class TextValues:
     """Hands out values found in a text: numbers in order, quoted strings in order, ...
 
-    ``context`` (tool calls only) is the whole user text, the fallback for place-like
-    strings and for a ``text`` made only of filler words; ``pool`` shares the numbers
+    `context` (tool calls only) is the whole user text, the fallback for place-like
+    strings and for a `text` made only of filler words; `pool` shares the numbers
     between the calls of tools named together.
     """
 
@@ -286,7 +286,7 @@ class TextValues:
         return bool(human) and (human in self.lower or name.lower() in self.lower)
 
     def _explicit(self, name: str) -> str | None:
-        """``<name> is X`` / ``<name>: X`` / ``<name> = X``."""
+        """`<name> is X` / `<name>: X` / `<name> = X`."""
         for label in {name.lower(), _human(name).lower()}:
             idx = self.lower.find(label)
             while idx >= 0:
@@ -427,7 +427,7 @@ _FILLER_WORDS = STOPWORDS | frozenset(
 
 
 def has_content(text: str) -> bool:
-    """Whether ``text`` has a number, a quote or a word that is not a filler word."""
+    """Whether `text` has a number, a quote or a word that is not a filler word."""
     if QUOTE_RE.search(text):
         return True
     return any(w.lower() not in _FILLER_WORDS for w in WORD_RE.findall(text))

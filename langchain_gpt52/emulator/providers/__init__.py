@@ -1,5 +1,5 @@
 """The emulated providers, one module each; the server routes a request to the first whose
-``prefix`` owns its path. Adding a provider is one module and one line in :data:`PROVIDERS`."""
+`prefix` owns its path. Adding a provider is one module and one line in `PROVIDERS`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def provider_named(name: str) -> EmulatedProvider:
 
 
 def provider_for_path(path: str) -> EmulatedProvider:
-    """The provider whose routes hold ``path`` (the fallback for any other path)."""
+    """The provider whose routes hold `path` (the fallback for any other path)."""
     for provider in PROVIDERS.values():
         if provider.owns(path):
             return provider

@@ -1,15 +1,15 @@
-"""AI/ML API (``https://api.aimlapi.com/v1``), every catalog model (``openai/gpt-5-2``,
-``openai/gpt-5-2-chat-latest``, ...), as the emulator plays it.
+"""AI/ML API (`https://api.aimlapi.com/v1`), every catalog model (`openai/gpt-5-2`,
+`openai/gpt-5-2-chat-latest`, ...), as the emulator plays it.
 
 Everything about this provider lives here: the zod-style request validation following its
 OpenAPI schema and its two error shapes, the upstream GPT-5.2 rules it passes through, its
-headers (``x-inference-id``, ``x-aimlapi-credits-used``, ``x-aimlapi-usd-spent``, the echoed
-``x-client-request-id``), the full usage block plus ``meta.usage`` cost, its stream quirks
-(``usage: null`` and ``obfuscation`` on every chunk, optional unrequested usage chunk, optional
-missing ``data: [DONE]``) and the model list (the package's AI/ML API catalog, with pricing,
-capabilities and modalities on request, filtered by id, with an ``ETag``) and details bodies.
+headers (`x-inference-id`, `x-aimlapi-credits-used`, `x-aimlapi-usd-spent`, the echoed
+`x-client-request-id`), the full usage block plus `meta.usage` cost, its stream quirks
+(`usage: null` and `obfuscation` on every chunk, optional unrequested usage chunk, optional
+missing `data: [DONE]`) and the model list (the package's AI/ML API catalog, with pricing,
+capabilities and modalities on request, filtered by id, with an `ETag`) and details bodies.
 Each model's own upstream rules (output cap, efforts, sampling, context window) come from its
-catalog row (`langchain_gpt52.providers.aimlapi`). See ``docs/emulator.md``.
+catalog row (`langchain_gpt52.providers.aimlapi`). See `docs/emulator.md`.
 """
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ def _path_text(path: PathT) -> str:
 
 
 def validation_body(issues: list[Issue], path: str) -> dict[str, Any]:
-    """The NestJS/zod 400 body for ``issues``."""
+    """The NestJS/zod 400 body for `issues`."""
     summary = "; ".join(f"{_path_text(i['path'])}: {i['message']}" for i in issues[:5])
     return {
         "title": "Bad Request",
@@ -311,7 +311,7 @@ def _meta(usage: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage_numbers(obj: Any) -> tuple[Any, Any]:
-    """``(credits_used, usd_spent)`` from ``obj["meta"]["usage"]``; ``None`` where missing."""
+    """`(credits_used, usd_spent)` from `obj["meta"]["usage"]`; `None` where missing."""
     if not isinstance(obj, dict):
         return None, None
     meta = obj.get("meta")
@@ -322,14 +322,14 @@ def _usage_numbers(obj: Any) -> tuple[Any, Any]:
 
 
 def _header_number(value: Any) -> str:
-    """A number as a plain decimal header value (``0.00006``, never ``6e-05``)."""
+    """A number as a plain decimal header value (`0.00006`, never `6e-05`)."""
     if isinstance(value, float):
         return format(Decimal(repr(value)), "f")
     return str(value)
 
 
 def error_body(status: int, message: str, path: str) -> dict[str, Any]:
-    """``{message, path, requestId, statusCode, timestamp}`` (NestJS exception filter)."""
+    """`{message, path, requestId, statusCode, timestamp}` (NestJS exception filter)."""
     return {
         "message": message,
         "path": path,
@@ -444,7 +444,7 @@ class AIMLAPI(EmulatedProvider):
     prefix: ClassVar[str] = "/v1"
     response_model: ClassVar[str] = UPSTREAM_MODEL
     reasoning_tokens: ClassVar[Mapping[str, int]] = REASONING_TOKENS
-    honours_stop: ClassVar[bool] = False  # zod strips the unknown ``stop`` property
+    honours_stop: ClassVar[bool] = False  # zod strips the unknown `stop` property
     bills_credits: ClassVar[bool] = True
     out_of_credits_message: ClassVar[str] = (
         "You are out of credits. Top up your balance to continue using the API."

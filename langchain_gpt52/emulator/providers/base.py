@@ -1,9 +1,9 @@
 """What the shared emulator asks of an emulated provider.
 
-A provider module subclasses :class:`EmulatedProvider`, sets the class attributes and overrides
+A provider module subclasses `EmulatedProvider`, sets the class attributes and overrides
 the hooks where its wire differs from plain OpenAI Chat Completions. The server, the completion
 builder and the fake model call only these hooks, so adding a provider is one new module listed
-in :mod:`langchain_gpt52.emulator.providers`.
+in `langchain_gpt52.emulator.providers`.
 """
 
 from __future__ import annotations
@@ -35,19 +35,19 @@ class Answered:
 class EmulatedProvider:
     """One provider's routes, validation, error shapes, headers, usage, streams and models."""
 
-    #: the route name used by ``Emulator.enqueue(route=...)``
+    #: the route name used by `Emulator.enqueue(route=...)`
     name: ClassVar[str]
-    #: URL path prefix of every route (``/v1``); the client's base URL is ``emulator.url + prefix``
+    #: URL path prefix of every route (`/v1`); the client's base URL is `emulator.url + prefix`
     prefix: ClassVar[str]
-    #: the ``model`` reported in responses
+    #: the `model` reported in responses
     response_model: ClassVar[str]
     #: JSON keys sorted in every body (some providers answer in alphabetical order)
     sort_keys: ClassVar[bool] = False
-    #: hidden reasoning tokens spent per ``reasoning_effort`` before the visible answer
+    #: hidden reasoning tokens spent per `reasoning_effort` before the visible answer
     reasoning_tokens: ClassVar[Mapping[str, int]] = {}
     #: the output cap applied when the request sets none
     default_max_tokens: ClassVar[int | None] = None
-    #: whether ``stop`` reaches the model (a provider that strips unknown fields drops it)
+    #: whether `stop` reaches the model (a provider that strips unknown fields drops it)
     honours_stop: ClassVar[bool] = True
     #: whether answers deduct credits from the emulator's balance (refused once it is spent)
     bills_credits: ClassVar[bool] = False
@@ -57,11 +57,11 @@ class EmulatedProvider:
     #: the dataclass of this provider's own options; `Emulator` takes its field `f` as the
     #: keyword argument (and attribute) `<name>_<f>`
     options_type: ClassVar[type[Any]] = NoOptions
-    #: whether every streamed choice carries a ``logprobs`` key (``null`` when not asked for)
+    #: whether every streamed choice carries a `logprobs` key (`null` when not asked for)
     chunk_logprobs_key: ClassVar[bool] = False
-    #: the path of the provider's Responses API route (``None``: it has none)
+    #: the path of the provider's Responses API route (`None`: it has none)
     responses_path: ClassVar[str | None] = None
-    #: paths outside ``prefix`` the provider also answers to ``GET`` (a request log), through
+    #: paths outside `prefix` the provider also answers to `GET` (a request log), through
     #: `extra_reply`
     extra_routes: ClassVar[tuple[str, ...]] = ()
 
@@ -82,11 +82,11 @@ class EmulatedProvider:
     # -- requests -------------------------------------------------------------------------------
 
     def validate(self, body: dict[str, Any], path: str) -> None:
-        """Raise :class:`~langchain_gpt52.emulator.rejection.RequestRejected` where the provider
-        refuses ``body`` (a JSON object)."""
+        """Raise `langchain_gpt52.emulator.rejection.RequestRejected` where the provider
+        refuses `body` (a JSON object)."""
 
     def error_body(self, status: int, message: str, path: str) -> dict[str, Any]:
-        """The provider's error body for ``status`` and ``message``."""
+        """The provider's error body for `status` and `message`."""
         return {"error": {"message": message, "type": "error", "code": status}}
 
     # -- headers and billing --------------------------------------------------------------------
@@ -109,7 +109,7 @@ class EmulatedProvider:
         return f"chatcmpl-{uuid.uuid4().hex}"
 
     def reported_model(self, body: dict[str, Any]) -> str:
-        """The ``model`` an answer to ``body`` reports."""
+        """The `model` an answer to `body` reports."""
         return self.response_model
 
     def usage(self, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
@@ -120,7 +120,7 @@ class EmulatedProvider:
         }
 
     def finish_message(self, message: dict[str, Any], refusal: str | None) -> None:
-        """Add the provider's fields to a non-streamed ``message`` (in place)."""
+        """Add the provider's fields to a non-streamed `message` (in place)."""
         if refusal is not None:
             message["refusal"] = refusal
 
@@ -128,10 +128,10 @@ class EmulatedProvider:
         """Add the provider's fields to one non-streamed tool call (in place)."""
 
     def finish_response(self, response: dict[str, Any], usage: dict[str, Any]) -> None:
-        """Add the provider's fields to a non-streamed ``chat.completion`` (in place)."""
+        """Add the provider's fields to a non-streamed `chat.completion` (in place)."""
 
     def finish_chunk(self, chunk: dict[str, Any], usage_requested: bool) -> None:
-        """Add the provider's fields to a stream chunk envelope (in place; ``choices`` is set)."""
+        """Add the provider's fields to a stream chunk envelope (in place; `choices` is set)."""
         if usage_requested:
             chunk["usage"] = None
 
@@ -143,25 +143,25 @@ class EmulatedProvider:
         return requested
 
     def done_marker(self, settings: Settings) -> bool:
-        """Whether a stream ends with ``data: [DONE]``."""
+        """Whether a stream ends with `data: [DONE]`."""
         return True
 
     # -- models ---------------------------------------------------------------------------------
 
     def models(self, settings: Settings | None = None, query: str = "") -> dict[str, Any] | None:
-        """``GET {prefix}/models`` with the request's ``query`` string (``None``: the route does
+        """`GET {prefix}/models` with the request's `query` string (`None`: the route does
         not exist)."""
         return None
 
     def etag(self, body: bytes) -> str | None:
-        """The ``ETag`` of a model-list body (``None``: the provider sends none; with one, a
-        request whose ``If-None-Match`` holds it gets a 304)."""
+        """The `ETag` of a model-list body (`None`: the provider sends none; with one, a
+        request whose `If-None-Match` holds it gets a 304)."""
         return None
 
     def model_details(
         self, model_id: str, settings: Settings | None = None
     ) -> dict[str, Any] | None:
-        """``GET {prefix}/models/{id}`` (``None``: 404)."""
+        """`GET {prefix}/models/{id}` (`None`: 404)."""
         return None
 
     def model_not_found(self, model_id: str) -> str:

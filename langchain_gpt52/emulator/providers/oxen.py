@@ -1,12 +1,12 @@
-"""Oxen.ai (``https://hub.oxen.ai/api/ai``), every catalog model (``gpt-5-2-chat-latest``,
-``gpt-5-2-2025-12-11``, ...), as emulated.
+"""Oxen.ai (`https://hub.oxen.ai/api/ai`), every catalog model (`gpt-5-2-chat-latest`,
+`gpt-5-2-2025-12-11`, ...), as emulated.
 
 Everything about this provider lives here: request validation (first problem only) in its two
-error shapes, alphabetical JSON keys, the three basic usage counters, ``chatcmpl-<uuid>`` ids,
-``index`` on non-streamed tool calls, and the model list and details bodies (``pricing``,
-``capabilities``, ``json_request_schema``). Each model's own rules (output cap, reasoning
+error shapes, alphabetical JSON keys, the three basic usage counters, `chatcmpl-<uuid>` ids,
+`index` on non-streamed tool calls, and the model list and details bodies (`pricing`,
+`capabilities`, `json_request_schema`). Each model's own rules (output cap, reasoning
 efforts, sampling, input modalities, context window) come from its catalog row
-(`langchain_gpt52.providers.oxen`). See ``docs/emulator.md``.
+(`langchain_gpt52.providers.oxen`). See `docs/emulator.md`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ _ERROR_KINDS = {
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
-    """``{"error": {"message"}}`` for a missing model, else the ``type/title/detail`` shape."""
+    """`{"error": {"message"}}` for a missing model, else the `type/title/detail` shape."""
     if message.startswith("Model not found"):
         return {"error": {"message": message}}
     etype, title = _ERROR_KINDS.get(status, ("error", "Error"))
