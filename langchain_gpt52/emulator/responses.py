@@ -1,8 +1,9 @@
-"""AI/ML API's `POST /v1/responses` (the Responses API) as the emulator plays it.
+"""The Responses API (`POST /v1/responses`) as the emulator plays it, for a provider with a
+`responses_path`.
 
-Serves the catalog's Responses-only models. A request is checked against AI/ML API's
-Responses schema (`specs/aimlapi/gpt-5-2-pro-RESPONSES.json`: zod-style 400s, unknown fields
-stripped), read as the Chat Completions request it stands for so the fake model answers it,
+The provider checks a request against its own Responses schema and names the models it serves
+there (`EmulatedProvider.validate_responses`, `responses_model`, `responses_reasoning`). The
+request is then read as the Chat Completions request it stands for so the fake model answers it,
 and the answer is written back as a `response` object or as the Responses SSE events
 (`response.created` ... `response.output_text.delta` ... `response.completed`).
 """
@@ -13,149 +14,20 @@ import json
 import time
 from typing import Any
 
-from langchain_gpt52.providers import AIMLAPI as _CATALOG
-
 from .completion import _pieces as text_pieces
 from .completion import complete
-from .providers.aimlapi import validation_body
 from .providers.base import EmulatedProvider
 from .randomness import random_text
 from .rejection import RequestRejected
 from .settings import Settings
-from .zod import Issue, PathT, Zod, type_issue
 
-__all__ = ["MODELS", "answer", "events", "validate"]
-
-MODELS: dict[str, str] = {
-    "openai/gpt-5-2-pro": "gpt-5.2-pro-2025-12-11",
-    "openai/gpt-5-2-codex": "gpt-5.2-codex",
-}
-"""Each Responses model id -> the upstream snapshot named in answers."""
-_REASONING_MODELS = frozenset(
-    row.model
-    for row in _CATALOG.models
-    if row.endpoint == "responses" and row.params and "reasoning_effort" in row.params
-)
-_ROLES = ["user", "assistant", "system", "developer"]
-_PARTS = ["input_text", "input_image", "input_file"]
-_FORMATS = ["text", "json_object", "json_schema"]
-_EFFORTS = ["low", "medium", "high"]
-_SUMMARIES = ["auto", "concise", "detailed"]
-_MIN_OUTPUT = 16
-
-
-# -- validation -------------------------------------------------------------------------------
-
-
-def _content(z: Zod, content: Any, path: PathT) -> None:
-    if isinstance(content, str):
-        return
-    if not isinstance(content, list):
-        z.add(type_issue("array", content, path))
-        return
-    for i, part in enumerate(content):
-        at: PathT = [*path, i]
-        if not (z.obj(part, at) and z.required(part, "type", at)):
-            continue
-        text_part = z.enum(part["type"], _PARTS, [*at, "type"]) and part["type"] == "input_text"
-        if text_part and z.required(part, "text", at):
-            z.string(part["text"], [*at, "text"])
-
-
-def _item(z: Zod, item: Any, path: PathT) -> None:
-    if not z.obj(item, path):
-        return
-    kind = item.get("type", "message")
-    if kind == "message":
-        if z.required(item, "role", path):
-            z.enum(item["role"], _ROLES, [*path, "role"])
-        if z.required(item, "content", path):
-            _content(z, item["content"], [*path, "content"])
-    elif kind == "function_call":
-        for key in ("arguments", "call_id", "name"):
-            if z.required(item, key, path):
-                z.string(item[key], [*path, key])
-    elif kind == "function_call_output":
-        for key in ("call_id", "output"):
-            if z.required(item, key, path):
-                z.string(item[key], [*path, key])
-    else:
-        z.union(path)
-
-
-def _tools(z: Zod, tools: Any) -> None:
-    if not isinstance(tools, list):
-        z.add(type_issue("array", tools, ["tools"]))
-        return
-    for i, tool in enumerate(tools):
-        path: PathT = ["tools", i]
-        if not z.obj(tool, path):
-            continue
-        if tool.get("type") != "function":
-            z.union(path)
-            continue
-        for key in ("name", "parameters", "strict"):
-            if not z.required(tool, key, path):
-                continue
-            if key == "name":
-                z.string(tool[key], [*path, key])
-            elif key == "parameters":
-                z.obj(tool[key], [*path, key])
-            else:
-                z.boolean(tool[key], [*path, key])
-
-
-def _text(z: Zod, text: Any) -> None:
-    if not z.obj(text, ["text"]) or "format" not in text:
-        return
-    fmt = text["format"]
-    path: PathT = ["text", "format"]
-    if not z.obj(fmt, path) or not z.required(fmt, "type", path):
-        return
-    if z.enum(fmt["type"], _FORMATS, [*path, "type"]) and fmt["type"] == "json_schema":
-        if z.required(fmt, "name", path):
-            z.string(fmt["name"], [*path, "name"])
-        if z.required(fmt, "schema", path):
-            z.obj(fmt["schema"], [*path, "schema"])
-
-
-def body_issues(body: dict[str, Any]) -> list[Issue]:
-    """The zod-style issues of a Responses request body (empty when valid)."""
-    z = Zod()
-    if z.required(body, "model", []):
-        z.enum(body["model"], list(MODELS), ["model"])
-    if z.required(body, "input", []):
-        items = body["input"]
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                _item(z, item, ["input", i])
-        elif not isinstance(items, str):
-            z.union(["input"])
-    if "max_output_tokens" in body:
-        z.number(body["max_output_tokens"], ["max_output_tokens"], low=_MIN_OUTPUT, integer=True)
-    for flag in ("stream", "parallel_tool_calls", "store"):
-        if flag in body:
-            z.boolean(body[flag], [flag], nullable=True)
-    if "instructions" in body and body["instructions"] is not None:
-        z.string(body["instructions"], ["instructions"])
-    if "tools" in body:
-        _tools(z, body["tools"])
-    if "text" in body:
-        _text(z, body["text"])
-    reasoning = body.get("reasoning")
-    if body.get("model") in _REASONING_MODELS and isinstance(reasoning, dict):
-        if reasoning.get("effort") is not None:
-            z.enum(reasoning["effort"], _EFFORTS, ["reasoning", "effort"])
-        if reasoning.get("summary") is not None:
-            z.enum(reasoning["summary"], _SUMMARIES, ["reasoning", "summary"])
-    return z.issues
+__all__ = ["answer", "chat_request", "events", "validate"]
 
 
 def validate(provider: EmulatedProvider, body: dict[str, Any], path: str) -> None:
-    """Raise `RequestRejected` as AI/ML API does for a bad Responses body."""
-    issues = body_issues(body)
-    if issues:
-        raise RequestRejected(400, validation_body(issues, path))
+    """Raise `RequestRejected` for a bad Responses body: the provider's schema first, then a
+    function output that answers no call in the input."""
+    provider.validate_responses(body, path)
     items = body["input"] if isinstance(body["input"], list) else []
     calls = {item.get("call_id") for item in items if item.get("type") == "function_call"}
     for item in items:
@@ -213,7 +85,7 @@ def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     return messages
 
 
-def chat_request(body: dict[str, Any]) -> dict[str, Any]:
+def chat_request(provider: EmulatedProvider, body: dict[str, Any]) -> dict[str, Any]:
     """The Chat Completions request a Responses body stands for (what the fake model reads)."""
     chat: dict[str, Any] = {"model": body["model"], "messages": _messages(body)}
     if body.get("max_output_tokens") is not None:
@@ -242,7 +114,7 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
         chat["response_format"] = {"type": fmt["type"]}
     reasoning = body.get("reasoning")
     if (
-        body.get("model") in _REASONING_MODELS
+        provider.responses_reasoning(body["model"])
         and isinstance(reasoning, dict)
         and reasoning.get("effort")
     ):
@@ -254,14 +126,15 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage(chat_usage: dict[str, Any]) -> dict[str, Any]:
+    """The Responses `usage` of a chat `usage` (details the provider's usage lacks are 0)."""
+    prompt_details = chat_usage.get("prompt_tokens_details") or {}
+    completion_details = chat_usage.get("completion_tokens_details") or {}
     return {
         "input_tokens": chat_usage["prompt_tokens"],
-        "input_tokens_details": {
-            "cached_tokens": chat_usage["prompt_tokens_details"]["cached_tokens"]
-        },
+        "input_tokens_details": {"cached_tokens": prompt_details.get("cached_tokens", 0)},
         "output_tokens": chat_usage["completion_tokens"],
         "output_tokens_details": {
-            "reasoning_tokens": chat_usage["completion_tokens_details"]["reasoning_tokens"]
+            "reasoning_tokens": completion_details.get("reasoning_tokens", 0)
         },
         "total_tokens": chat_usage["total_tokens"],
     }
@@ -269,7 +142,7 @@ def _usage(chat_usage: dict[str, Any]) -> dict[str, Any]:
 
 def answer(provider: EmulatedProvider, body: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The `response` object answering a (valid) Responses body."""
-    completion = complete(provider, chat_request(body), settings)
+    completion = complete(provider, chat_request(provider, body), settings)
     choice = completion["choices"][0]
     message = choice["message"]
     output: list[dict[str, Any]] = []
@@ -317,7 +190,7 @@ def answer(provider: EmulatedProvider, body: dict[str, Any], settings: Settings)
         "incomplete_details": {"reason": "max_output_tokens"} if cut else None,
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
-        "model": MODELS[body["model"]],
+        "model": provider.responses_model(body["model"]),
         "output": output,
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "reasoning": {"effort": (body.get("reasoning") or {}).get("effort"), "summary": None},

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import langchain_gpt52.emulator as emulator_package
-from langchain_gpt52.emulator import Emulator
+from langchain_gpt52.emulator import Emulator, responses
 from langchain_gpt52.emulator.providers import (
     PROVIDERS,
     Answered,
@@ -23,6 +23,7 @@ from langchain_gpt52.emulator.providers import (
 )
 from langchain_gpt52.emulator.providers.aimlapi import AIMLAPI, AIMLAPIOptions
 from langchain_gpt52.emulator.providers.oxen import OxenOptions
+from langchain_gpt52.emulator.rejection import RequestRejected
 from langchain_gpt52.emulator.settings import Settings
 
 ROOT = Path(emulator_package.__file__).parent
@@ -74,19 +75,7 @@ def test_shared_code_names_no_provider(path: Path) -> None:
     assert not [n for n in names if "aimlapi" in n.lower() or "oxen" in n.lower()]
 
 
-_IMPORTS_A_PROVIDER = pytest.mark.xfail(
-    strict=True, reason="the Responses route still reads AI/ML API's schema and catalog itself"
-)
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=_IMPORTS_A_PROVIDER) if p.name == "responses.py" else p
-        for p in SERVING
-    ],
-    ids=lambda p: str(p.relative_to(ROOT)),
-)
+@pytest.mark.parametrize("path", SERVING, ids=lambda p: str(p.relative_to(ROOT)))
 def test_shared_code_imports_no_provider(path: Path) -> None:
     imported: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -200,3 +189,38 @@ def test_out_of_credits_status_is_the_providers(monkeypatch: pytest.MonkeyPatch)
         )
     assert response.status_code == 402
     assert "out of credits" in response.text
+
+
+class _Responding(_Echo):
+    name = "responding"
+    prefix = "/responding/v1"
+    responses_path = "/responding/v1/responses"
+
+    def validate_responses(self, body: dict[str, Any], path: str) -> None:
+        if body.get("model") != "echo-pro":
+            raise RequestRejected(400, {"refused": body.get("model"), "at": path})
+
+    def responses_model(self, model: str) -> str:
+        return model + "-2026"
+
+    def responses_reasoning(self, model: str) -> bool:
+        return False
+
+
+def test_a_provider_declares_its_own_responses_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Responses route takes its models, schema and error body from the provider's hooks."""
+    monkeypatch.setitem(PROVIDERS, "responding", _Responding())
+    with Emulator() as emulator:
+        url = emulator.url + "/responding/v1/responses"
+        auth = {"authorization": f"Bearer {emulator.api_key}"}
+        refused = httpx.post(url, headers=auth, json={"model": "echo-1", "input": "hi"})
+        body = {"model": "echo-pro", "input": "hi", "reasoning": {"effort": "high"}}
+        answered = httpx.post(url, headers=auth, json=body)
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"refused": "echo-1", "at": "/responding/v1/responses"},
+    )
+    assert answered.status_code == 200
+    assert answered.json()["model"] == "echo-pro-2026"
+    assert answered.json()["usage"]["output_tokens_details"] == {"reasoning_tokens": 0}
+    assert "reasoning_effort" not in responses.chat_request(_Responding(), body)

@@ -1,5 +1,6 @@
-"""The emulator's AI/ML API Responses route, as pure functions: validation, the request read as
-a chat request, the response object and its stream events."""
+"""The emulator's Responses route as AI/ML API plays it, as pure functions: AI/ML API's models and
+schema there, validation, the request read as a chat request, the response object and its stream
+events."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from langchain_gpt52.emulator import responses
 from langchain_gpt52.emulator.providers import PROVIDERS
+from langchain_gpt52.emulator.providers.aimlapi_responses import MODELS, body_issues
 from langchain_gpt52.emulator.rejection import RequestRejected
 from langchain_gpt52.emulator.settings import Settings
 from langchain_gpt52.providers import AIMLAPI
@@ -21,7 +23,7 @@ CODEX = "openai/gpt-5-2-codex"
 
 def test_the_route_serves_the_catalogs_responses_models() -> None:
     catalog = {row.model for row in AIMLAPI.models if row.endpoint == "responses"}
-    assert set(responses.MODELS) == catalog
+    assert set(MODELS) == catalog
     assert AIML.responses_path == "/v1/responses"
 
 
@@ -79,7 +81,7 @@ def test_the_route_serves_the_catalogs_responses_models() -> None:
     ],
 )
 def test_body_issues_name_the_field(body: dict[str, Any], path: list[Any]) -> None:
-    issues = responses.body_issues(body)
+    issues = body_issues(body)
     assert path in [issue["path"] for issue in issues]
 
 
@@ -93,7 +95,7 @@ def test_body_issues_name_the_field(body: dict[str, Any], path: list[Any]) -> No
     ],
 )
 def test_valid_bodies_have_no_issue(body: dict[str, Any]) -> None:
-    assert responses.body_issues(body) == []
+    assert body_issues(body) == []
 
 
 def test_a_function_output_must_answer_a_call() -> None:
@@ -131,7 +133,7 @@ def test_the_request_read_as_a_chat_request() -> None:
         "text": {"format": {"type": "json_schema", "name": "J", "schema": {}, "strict": True}},
         "reasoning": {"effort": "high"},
     }
-    chat = responses.chat_request(body)
+    chat = responses.chat_request(AIML, body)
     assert chat["messages"][0] == {"role": "system", "content": "Be brief."}
     assert chat["messages"][1]["content"][1] == {
         "type": "image_url",

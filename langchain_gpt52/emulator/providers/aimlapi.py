@@ -36,6 +36,9 @@ from ..upstream import model_checks, served_models, upstream_checks
 from ..zod import Issue, PathT, Zod, type_issue
 from .aimlapi_logs import ROUTE as LOGS_ROUTE
 from .aimlapi_logs import UsageLog
+from .aimlapi_responses import MODELS as RESPONSES_MODELS
+from .aimlapi_responses import REASONING_MODELS as RESPONSES_REASONING_MODELS
+from .aimlapi_responses import body_issues as responses_issues
 from .base import Answered, EmulatedProvider
 
 ROUTE = "aimlapi"
@@ -438,7 +441,7 @@ def _listed(query: str) -> tuple[list[str], set[str]]:
 
 
 class AIMLAPI(EmulatedProvider):
-    """The AI/ML API chat route, model list and model details."""
+    """The AI/ML API chat route, Responses route, model list and model details."""
 
     name: ClassVar[str] = ROUTE
     prefix: ClassVar[str] = "/v1"
@@ -464,6 +467,17 @@ class AIMLAPI(EmulatedProvider):
 
     def error_body(self, status: int, message: str, path: str) -> dict[str, Any]:
         return error_body(status, message, path)
+
+    def validate_responses(self, body: dict[str, Any], path: str) -> None:
+        issues = responses_issues(body)
+        if issues:
+            raise RequestRejected(400, validation_body(issues, path))
+
+    def responses_model(self, model: str) -> str:
+        return RESPONSES_MODELS[model]
+
+    def responses_reasoning(self, model: str) -> bool:
+        return model in RESPONSES_REASONING_MODELS
 
     def headers(self, request_headers: Mapping[str, str]) -> list[tuple[str, str]]:
         headers = [("x-inference-id", str(uuid.uuid4()))]

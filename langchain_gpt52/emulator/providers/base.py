@@ -89,6 +89,22 @@ class EmulatedProvider:
         """The provider's error body for `status` and `message`."""
         return {"error": {"message": message, "type": "error", "code": status}}
 
+    # -- the Responses API route (`responses_path`) ---------------------------------------------
+
+    def validate_responses(self, body: dict[str, Any], path: str) -> None:
+        """Raise `langchain_gpt52.emulator.rejection.RequestRejected` where the provider's
+        Responses schema refuses `body` (a JSON object); once it passes, `model` and `input`
+        are present and well formed."""
+        raise NotImplementedError(f"{type(self).__name__} has no Responses route")
+
+    def responses_model(self, model: str) -> str:
+        """The `model` a Responses answer reports for a request for `model`."""
+        return self.response_model
+
+    def responses_reasoning(self, model: str) -> bool:
+        """Whether a Responses request's `reasoning.effort` reaches the model `model`."""
+        return True
+
     # -- headers and billing --------------------------------------------------------------------
 
     def headers(self, request_headers: Mapping[str, str]) -> list[tuple[str, str]]:
