@@ -18,11 +18,11 @@ from langchain_gpt52._stop import StopFilter, cut_at_stop
 from langchain_gpt52.errors import APIResponseValidationError, request_id_from_headers
 from langchain_gpt52.providers import Provider
 
-__all__ = ["ChunkStep", "cut_result_at_stop", "strict_result"]
+__all__ = ["StreamAssembler", "cut_result_at_stop", "strict_result"]
 
 
 def cut_result_at_stop(result: ChatResult, stop: list[str] | None) -> ChatResult:
-    """Cut each text reply at the first stop sequence (invoke side; streams use `ChunkStep`)."""
+    """Cut each text reply at the first stop sequence (invoke side; streams: `StreamAssembler`)."""
     if not stop:
         return result
     for gen in result.generations:
@@ -57,7 +57,7 @@ def strict_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
     )
 
 
-class ChunkStep:
+class StreamAssembler:
     """Per-stream state shared by `_stream` and `_astream`: chunk JSON -> generation chunks.
 
     Applies client-side stop sequences, and keeps every string in `response_metadata` on

@@ -39,7 +39,7 @@ from langchain_gpt52 import _responses_wire, _tokens, _wire, cost
 from langchain_gpt52._prices import Price
 from langchain_gpt52._rules import check_request, check_structured_method, upstream_hints
 from langchain_gpt52._transport import Transport, timeout_values
-from langchain_gpt52.chat_models._assembly import ChunkStep, cut_result_at_stop, strict_result
+from langchain_gpt52.chat_models._assembly import StreamAssembler, cut_result_at_stop, strict_result
 from langchain_gpt52.chat_models._generation import GenerationFields
 from langchain_gpt52.errors import (
     APIError,
@@ -538,7 +538,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         req = self._build_request(messages, stop, True, kwargs)
-        step = ChunkStep(req.stop, self._headers_metadata, self._list_price(), self.provider)
+        step = StreamAssembler(req.stop, self._headers_metadata, self._list_price(), self.provider)
         try:
             events = self._get_transport().stream(req.path, req.body, req.headers)
             for data, headers in req.chunks(events):
@@ -571,7 +571,7 @@ class BaseChatGPT52(GenerationFields, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         req = self._build_request(messages, stop, True, kwargs)
-        step = ChunkStep(req.stop, self._headers_metadata, self._list_price(), self.provider)
+        step = StreamAssembler(req.stop, self._headers_metadata, self._list_price(), self.provider)
         try:
             aevents = self._get_transport().astream(req.path, req.body, req.headers)
             async for data, headers in req.achunks(aevents):

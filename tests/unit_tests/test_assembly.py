@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.runnables import RunnableLambda
 
 from langchain_gpt52 import ChatAIMLAPI, ChatOxen
-from langchain_gpt52.chat_models._assembly import ChunkStep
+from langchain_gpt52.chat_models._assembly import StreamAssembler
 from langchain_gpt52.providers import AIMLAPI
 from tests.unit_tests._chat_fakes import (
     FakeProvider,
@@ -112,7 +112,7 @@ async def test_invoke_streamed_by_astream_events_parses_tool_args_strictly() -> 
 def test_a_cut_delivers_the_held_usage_and_cost_only_once_they_arrived() -> None:
     chunks = text_chunks(["Hel", "lo"], meta={"usage": {"credits_used": 300, "usd_spent": 0.00015}})
     row = AIMLAPI.row("openai/gpt-5.2")
-    step = ChunkStep(None, lambda headers: {}, row.price if row else None, AIMLAPI)
+    step = StreamAssembler(None, lambda headers: {}, row.price if row else None, AIMLAPI)
     for data in chunks[:-1]:
         step(data, {})
     assert step.cut() == []  # mid-content: nothing to report, the tracker estimates

@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_gpt52 import _wire
 from langchain_gpt52._stream import SSEDecoder, StreamReader, decode_body
-from langchain_gpt52.chat_models._assembly import ChunkStep
+from langchain_gpt52.chat_models._assembly import StreamAssembler
 from langchain_gpt52.errors import (
     APIError,
     APIResponseValidationError,
@@ -310,7 +310,7 @@ def test_parse_completion_returns_a_result_or_our_error(data: Any, extra: Any) -
 @example(chunks=[{"choices": [{"delta": {}}], "usage": {"prompt_tokens": 1}, "id": "x"}])
 def test_chunks_parse_and_merge_or_raise_our_error(chunks: list[Any]) -> None:
     merged: ChatGenerationChunk | None = None
-    step = ChunkStep(None, lambda h: {"request_id": h.get("x-request-id")})
+    step = StreamAssembler(None, lambda h: {"request_id": h.get("x-request-id")})
     try:
         for data in chunks:
             gen = _wire.chunk_to_generation(data)
@@ -405,7 +405,7 @@ def _split(raw: bytes, cuts: list[int]) -> list[bytes]:
 @example(raw=b'data: {"a": 1}', cuts=[])
 def test_stream_bytes_give_chunks_or_our_error(raw: bytes, cuts: list[int]) -> None:
     reader = StreamReader({"x-request-id": "req-1"}, provider="AI/ML API", secret="sk-x")
-    step = ChunkStep(["STOP"], lambda h: {})
+    step = StreamAssembler(["STOP"], lambda h: {})
     try:
         for piece in [*_split(raw, cuts), None]:
             chunks, done, error = reader.feed(piece)

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from langchain_gpt52 import _responses_wire as rw
 from langchain_gpt52 import _wire
-from langchain_gpt52.chat_models._assembly import ChunkStep, strict_result
+from langchain_gpt52.chat_models._assembly import StreamAssembler, strict_result
 from langchain_gpt52.errors import APIConnectionError, APIResponseValidationError
 from langchain_gpt52.providers import AIMLAPI
 
@@ -390,7 +390,7 @@ def test_what_is_not_a_finished_response_raises(body: Any, message: str) -> None
 def _assemble(events: list[dict[str, Any]]) -> AIMessage:
     """Events through the reader and the shared stream assembler -> the final message."""
     reader = rw.EventReader()
-    step = ChunkStep(None, lambda headers: {}, None, AIMLAPI)
+    step = StreamAssembler(None, lambda headers: {}, None, AIMLAPI)
     chunks = []
     for event in events:
         for data in reader.feed(event):
