@@ -39,20 +39,11 @@ from langchain_core.messages.ai import UsageMetadata, add_usage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field, ValidationError
 
-from langchain_gpt52.chat_models import BaseChatGPT52, ChatAIMLAPI, ChatGPT52, ChatOxen
+from langchain_gpt52._cli_providers import EMULATED as _EMULATED
+from langchain_gpt52._cli_providers import PROVIDERS as _PROVIDERS
+from langchain_gpt52.chat_models import BaseChatGPT52
 from langchain_gpt52.errors import APIError
 
-_PROVIDERS: dict[str, type[BaseChatGPT52]] = {
-    "aimlapi": ChatAIMLAPI,
-    "oxen": ChatOxen,
-    "gpt52": ChatGPT52,
-}
-_EMULATED: dict[str, tuple[str, str | None]] = {
-    "aimlapi": ("aimlapi", None),
-    "oxen": ("oxen", None),
-    "gpt52": ("aimlapi", ChatAIMLAPI.provider.default_model),  # served by the emulated AI/ML API
-}
-"""Provider -> the emulator route that answers for it offline, and the model id it needs."""
 _CHUNK_DELAY = 0.02
 """Seconds between streamed chunks offline, so the answer is seen streaming."""
 _DEFAULT_PROMPT = "Write a haiku about GPT-5.2"

@@ -27,16 +27,20 @@ from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
+from langchain_gpt52._cli_providers import EMULATED, PROVIDERS
 from langchain_gpt52._prices import Price
-from langchain_gpt52.chat_models import BaseChatGPT52, ChatAIMLAPI, ChatOxen
+from langchain_gpt52.chat_models import BaseChatGPT52
 from langchain_gpt52.errors import APIError
 from langchain_gpt52.model_details import ModelDetails
 from langchain_gpt52.providers import ModelRow
 
 __all__ = ["drift", "gpt52_models", "main"]
 
-_PROVIDERS: dict[str, type[BaseChatGPT52]] = {"aimlapi": ChatAIMLAPI, "oxen": ChatOxen}
-"""Provider option -> its chat class (the emulator route of the same name answers offline)."""
+_PROVIDERS: dict[str, type[BaseChatGPT52]] = {
+    name: cls for name, cls in PROVIDERS.items() if EMULATED[name][0] == name
+}
+"""The gateways with a models list of their own (the emulator route of the same name answers
+offline)."""
 _GPT52 = re.compile(r"gpt-5[.-]2(?![0-9])")
 """A model id of the GPT-5.2 family (`openai/gpt-5-2-pro`, `gpt-5.2-chat`, ...)."""
 _PRICE_FIELDS = (

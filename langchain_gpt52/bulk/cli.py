@@ -16,17 +16,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from langchain_gpt52.chat_models import BaseChatGPT52, ChatAIMLAPI, ChatGPT52, ChatOxen
+from langchain_gpt52._cli_providers import EMULATED, PROVIDERS
 
 __all__ = ["main"]
-
-_PROVIDERS: dict[str, type[BaseChatGPT52]] = {
-    "aimlapi": ChatAIMLAPI,
-    "oxen": ChatOxen,
-    "gpt52": ChatGPT52,
-}
-_EMULATED = {"aimlapi": "aimlapi", "oxen": "oxen", "gpt52": "aimlapi"}
-"""Provider -> the emulator route that answers for it offline."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("rows", help="JSONL file: one {id?, prompt | messages, params?} per line")
     p.add_argument("-o", "--output", required=True, help="JSONL results (appended; resumable)")
-    p.add_argument("--provider", choices=sorted(_PROVIDERS), default="aimlapi")
+    p.add_argument("--provider", choices=sorted(PROVIDERS), default="aimlapi")
     p.add_argument("--model", help="model id (default: the provider's GPT-5.2 id)")
     p.add_argument("--base-url", help="the endpoint (required for --provider gpt52 with a key)")
     p.add_argument("--rpm", type=float, help="requests per minute to pace at")
@@ -77,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from langchain_gpt52.bulk.runner import run_bulk
 
     args = _parser().parse_args(argv)
-    cls = _PROVIDERS[args.provider]
+    cls = PROVIDERS[args.provider]
     kwargs: dict[str, Any] = {}
     if args.model:
         kwargs["model"] = args.model
@@ -89,10 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             emu = stack.enter_context(Emulator())
             emu.limits.configure(rpm=args.emulator_rpm, latency=args.emulator_latency)
-            route = _EMULATED[args.provider]
+            route, model_id = EMULATED[args.provider]
             kwargs.update(base_url=emu.base_url(route), api_key=emu.api_key)
-            if args.provider == "gpt52":
-                kwargs.setdefault("model", ChatAIMLAPI.provider.default_model)
+            if model_id:
+                kwargs.setdefault("model", model_id)
             print(f"[offline] answering with the built-in emulator at {emu.url}", file=sys.stderr)
         try:
             model = cls(**kwargs)
