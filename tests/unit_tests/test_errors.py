@@ -17,6 +17,7 @@ import langchain_gpt52
 from langchain_gpt52 import errors
 from langchain_gpt52.errors import ErrorFields, error_from_response, parse_error_body
 from langchain_gpt52.providers import AIMLAPI, OPENAI_COMPATIBLE, OXEN
+from tests.unit_tests.test_providers_aimlapi import NEST, ZOD
 
 OPENAI = {
     "error": {
@@ -25,36 +26,6 @@ OPENAI = {
         "code": "invalid_api_key",
         "param": None,
     }
-}
-NEST = {
-    "message": "Insufficient credits. Please top up your balance.",
-    "path": "/v1/chat/completions",
-    "requestId": "0c6a2b3e-nest",
-    "statusCode": 403,
-    "timestamp": "2025-12-12T10:00:00.000Z",
-}
-ZOD = {
-    "title": "Bad Request",
-    "status": 400,
-    "message": "Body validation error",
-    "instance": "/v1/chat/completions",
-    "timestamp": "2025-12-12T10:00:00.000Z",
-    "error": {
-        "name": "ZodError",
-        "message": "Validation failed",
-        "data": [
-            {
-                "code": "invalid_enum_value",
-                "path": ["reasoning_effort"],
-                "message": "Invalid enum value. Expected 'low' | 'medium' | 'high'",
-            },
-            {
-                "code": "too_big",
-                "path": ["messages", 0, "content"],
-                "message": "String must contain at most 10 character(s)",
-            },
-        ],
-    },
 }
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
